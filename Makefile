@@ -1,0 +1,50 @@
+# The course's commands. Every target bootstraps .venv from requirements.txt first.
+#   make book   build the website into _build/html (executes every notebook, warnings fail)
+#   make test   lint, unit/property/doc tests, every notebook under nbval, the strict book build
+#   make lab    JupyterLab on the chapters
+#   make bench  klutils speed against scipy, printed as ratios
+#   make clean  remove build output (keeps .venv); `make distclean` removes .venv too
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test lint unit notebooks lab bench clean distclean venv
+
+venv: $(STAMP)
+
+# (Re)install when .venv is missing or older than requirements.txt / pyproject.toml.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The website: $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests klutils --doctest-modules
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax chapters
+
+test: lint unit notebooks book
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+bench: $(STAMP)
+	$(BIN)/python -m klutils.bench
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
