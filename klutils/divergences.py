@@ -25,7 +25,7 @@ as :math:`\big((p - q) + (p\beta - q\alpha)\big)/(ab)` with :math:`\alpha = a - 
 (Sterbenz's lemma) and the second is tiny, so no division ever rounds an input. An error
 :math:`\delta` in a computed sum changes the result by only :math:`\delta^2/2` (the generalised
 form is stationary there); when that bound is not negligible against the result, the sums are
-recomputed correctly rounded with :func:`math.fsum`.
+recomputed as correctly rounded offsets :math:`\sum p - 1` with :func:`math.fsum`.
 
 The work is done in blocks of :data:`BLOCK_SIZE` elements, so the temporaries stay in cache.
 """
@@ -196,10 +196,14 @@ def _sum_blocks(term_function, p: np.ndarray, q: np.ndarray, alpha: np.ndarray,
     return totals.reshape(batch)
 
 
-def _exact_sums(array: np.ndarray) -> np.ndarray:
-    """Correctly rounded sums along the last axis (math.fsum), in the batch shape."""
+def _exact_offsets(array: np.ndarray) -> np.ndarray:
+    """``sum - 1`` along the last axis, correctly rounded (math.fsum), in the batch shape.
+
+    Rounding the offset rather than the sum keeps its error at ``eps * |sum - 1|``, far below
+    an ulp of the sum, so even pairs one ulp apart (KL ~ 1e-32) come out right.
+    """
     rows = array.reshape(-1, array.shape[-1])
-    return np.array([math.fsum(row) for row in rows]).reshape(array.shape[:-1])
+    return np.array([math.fsum([*row.tolist(), -1.0]) for row in rows]).reshape(array.shape[:-1])
 
 
 def _sum_error_bound(n: int) -> float:
@@ -253,16 +257,21 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
     """
     divisor = log_of_base(base)
     (p, p_sum), (q, q_sum) = distributions((p, "p"), (q, "q"), axis=axis)
-    result = _kl_with_sums(p, q, p_sum, q_sum)
+    result = _kl_with_offsets(p, q, p_sum - 1.0, q_sum - 1.0)
     bound = 0.5 * (2.0 * _sum_error_bound(p.shape[-1])) ** 2
-    if np.any((result < 1e14 * bound) & (result > 0)):  # the sums' rounding could show
-        result = _kl_with_sums(p, q, _exact_sums(p), _exact_sums(q))
+    rows = np.flatnonzero((result < 1e14 * bound) & (result > 0))  # sums' rounding could show
+    if rows.size:
+        n = p.shape[-1]
+        p_rows, q_rows = p.reshape(-1, n)[rows], q.reshape(-1, n)[rows]
+        result = np.array(result, dtype=np.float64)
+        result.reshape(-1)[rows] = _kl_with_offsets(p_rows, q_rows, _exact_offsets(p_rows),
+                                                    _exact_offsets(q_rows))
     return as_result(result / divisor)
 
 
-def _kl_with_sums(p, q, p_sum, q_sum) -> np.ndarray:
-    alpha, beta = p_sum - 1.0, q_sum - 1.0
-    return _sum_blocks(_kl_terms, p, q, alpha, beta) / (p_sum * q_sum)
+def _kl_with_offsets(p, q, alpha, beta) -> np.ndarray:
+    """KL(p/(1+alpha) || q/(1+beta)) for sums ``1 + alpha`` and ``1 + beta``."""
+    return _sum_blocks(_kl_terms, p, q, alpha, beta) / ((1.0 + alpha) * (1.0 + beta))
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
