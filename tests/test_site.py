@@ -1,0 +1,161 @@
+"""Checks on the built website (`make book` → _build/html): self-contained and readable offline.
+
+`make test` builds the site before running pytest, so these tests read that build; run alone,
+they build it first. The browser test needs Debian's `chromium` (`make test` installs it when
+missing) and is skipped, saying why, where it cannot run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html.parser
+import http.server
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+#: Tags and attributes whose URL the browser loads as part of the page (not links to follow).
+LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
+          "video": "src", "embed": "src", "object": "data"}
+LOADED_LINK_RELS = {"stylesheet", "preload", "icon", "modulepreload", "manifest", "prefetch"}
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    """The built site, building it first if it is not there."""
+    if not (SITE / "index.html").exists():
+        subprocess.run([str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT),
+                        "--warningiserror", "--keep-going"], check=True, cwd=ROOT)
+    return SITE
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html")
+                  if not {"_static", "_sources", "reports"} & set(p.relative_to(site).parts))
+
+
+class _Resources(html.parser.HTMLParser):
+    """Collect the URLs a page loads (scripts, styles, images, frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in LOADED and attributes.get(LOADED[tag]):
+            self.urls.append(attributes[LOADED[tag]])
+        if tag == "link" and LOADED_LINK_RELS & set((attributes.get("rel") or "").split()):
+            self.urls.append(attributes.get("href") or "")
+
+
+def _is_external(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url.strip(), re.I))
+
+
+def test_site_has_every_chapter(site):
+    built = {p.stem for p in (site / "chapters").glob("*.html")}
+    sources = {p.stem for p in (ROOT / "chapters").glob("*.ipynb")}
+    assert sources and sources <= built
+
+
+def test_no_page_loads_anything_from_another_site(site):
+    offenders = {}
+    for page in pages(site):
+        parser = _Resources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        external = [url for url in parser.urls if _is_external(url)]
+        if external:
+            offenders[str(page.relative_to(site))] = external
+    assert not offenders, f"pages load third-party resources: {offenders}"
+
+
+def test_stylesheets_load_nothing_from_another_site(site):
+    pattern = re.compile(r"""(@import\s+["']?|url\(\s*["']?)(https?:)?//""", re.I)
+    offenders = [str(css.relative_to(site)) for css in site.rglob("*.css")
+                 if pattern.search(css.read_text(encoding="utf-8", errors="replace"))]
+    assert not offenders, f"stylesheets load third-party resources: {offenders}"
+
+
+def test_the_parser_sees_external_resources():
+    """The check above can fail: a CDN script is recognised, a link to another site is not."""
+    parser = _Resources()
+    parser.feed('<script src="https://cdn.example.org/x.js"></script>'
+                '<a href="https://en.wikipedia.org/wiki/KL">a link</a>'
+                '<link rel="stylesheet" href="//fonts.example.org/f.css">')
+    assert [u for u in parser.urls if _is_external(u)] == ["https://cdn.example.org/x.js",
+                                                           "//fonts.example.org/f.css"]
+
+
+def test_mathjax_is_served_by_the_site(site):
+    page = (site / "chapters" / "01_intuition.html").read_text(encoding="utf-8")
+    match = re.search(r'<script[^>]*src="([^"]*mathjax[^"]*)"', page)
+    assert match, "no MathJax script on the first chapter"
+    assert (site / "chapters" / match.group(1).split("?")[0]).resolve().is_file()
+
+
+def test_search_index_finds_pinsker(site):
+    index = (site / "searchindex.js").read_text(encoding="utf-8").lower()
+    assert '"pinsker"' in index
+
+
+def test_every_chapter_offers_its_notebook_for_download(site):
+    for source in (ROOT / "chapters").glob("*.ipynb"):
+        assert (site / "_sources" / "chapters" / source.name).is_file(), source.name
+        page = (site / "chapters" / f"{source.stem}.html").read_text(encoding="utf-8")
+        assert f"_sources/chapters/{source.name}" in page, source.name
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+
+@contextlib.contextmanager
+def _serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _rendered_dom(url: str, tmp_path: Path) -> str:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--no-first-run", f"--user-data-dir={tmp_path}", "--virtual-time-budget=10000",
+               "--dump-dom", url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def _visible_text(dom: str) -> str:
+    dom = re.sub(r"<(script|style|mjx-assistive-mml|math)\b.*?</\1>", " ", dom, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", dom))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs "
+                    "Debian's chromium when it can); the rendered-math check needs a browser")
+def test_math_is_typeset_in_a_browser_without_network(site, tmp_path):
+    with_math = [p for p in pages(site) if 'class="math' in p.read_text(encoding="utf-8")]
+    assert with_math
+    with _serve(site) as base:
+        for page in with_math:
+            relative = page.relative_to(site).as_posix()
+            dom = _rendered_dom(f"{base}/{relative}", tmp_path / page.stem)
+            assert "<mjx-container" in dom, f"{relative}: no typeset math"
+            text = _visible_text(dom)
+            assert "$$" not in text and "\\[" not in text, f"{relative}: raw LaTeX left"
+            assert "\\mathrm{KL}" not in text, f"{relative}: raw LaTeX left"
