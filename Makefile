@@ -3,6 +3,8 @@
 #   make test   lint, unit/property/doc tests, every notebook under nbval, the strict book build
 #   make lab    JupyterLab on the chapters
 #   make bench  klutils speed against scipy, printed as ratios
+#   make homework  student notebooks and autograder under _build/homework (see instructors.md)
+#   make grade SUBMISSIONS=DIR [TIMEOUT=60]  grade every notebook in DIR into DIR/grades.csv
 #   make clean  remove build output (keeps .venv); `make distclean` removes .venv too
 
 PYTHON ?= python3
@@ -10,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint unit notebooks lab bench clean distclean venv
+.PHONY: book test lint unit notebooks lab bench clean distclean venv homework grade
 
 venv: $(STAMP)
 
@@ -41,6 +43,16 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m klutils.bench
+
+TIMEOUT ?= 60
+
+homework: $(STAMP)
+	$(BIN)/python -m klutils.homework assign chapters --out _build/homework
+
+grade: homework
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" >&2; exit 2; }
+	$(BIN)/python -m klutils.homework grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
+		--autograder _build/homework/autograder
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache
