@@ -1,6 +1,6 @@
 # The course's commands. Every target bootstraps .venv from requirements.txt first.
 #   make book   build the website into _build/html (executes every notebook, warnings fail)
-#   make test   lint, unit/property/doc tests, every notebook under nbval, the strict book build
+#   make test   lint, the strict book build, unit/property/doc/site tests, every notebook (nbval)
 #   make lab    JupyterLab on the chapters
 #   make bench  klutils speed against scipy, printed as ratios
 #   make homework  student notebooks and autograder under _build/homework (see instructors.md)
@@ -12,7 +12,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint unit notebooks lab bench clean distclean venv homework grade
+.PHONY: book test lint unit notebooks browser lab bench clean distclean venv homework grade
 
 venv: $(STAMP)
 
@@ -36,7 +36,17 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax chapters
 
-test: lint unit notebooks book
+# The book is built first: the site tests in tests/test_site.py read _build/html.
+test: lint book browser unit notebooks
+
+# Headless Chromium for the site test: Debian's package, installed only when missing and only
+# where apt-get can (as root); elsewhere that one test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 && echo "installed chromium"; } || \
+	  echo "note: chromium is not available; the browser test will be skipped"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
