@@ -8,6 +8,7 @@ from klutils.divergences import (
     cross_entropy,
     entropy,
     js_divergence,
+    kl_contributions,
     kl_divergence,
     kl_divergence_from_logits,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "entropy",
     "js_divergence",
     "kl_bernoulli",
+    "kl_contributions",
     "kl_divergence",
     "kl_divergence_from_logits",
     "kl_mvn",

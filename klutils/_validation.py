@@ -152,3 +152,76 @@ def as_result(values: np.ndarray) -> float | np.ndarray:
     """Return a Python float for a single result, else the ndarray."""
     values = np.asarray(values, dtype=np.float64)
     return float(values) if values.ndim == 0 else values
+
+
+# --- single distributions, the scalars of the widgets' controls, outcome names ---------------
+
+#: Sums closer than this to 1 are rounding error: :func:`renormalised` leaves such inputs as
+#: given, so that an outcome with p = q keeps a term of exactly 0.
+ROUNDING_TOLERANCE = 1e-12
+
+
+def single_distribution(p, name: str) -> np.ndarray:
+    """A single 1-D probability vector (non-negative, summing to 1 within 1e-6), or ValueError.
+
+    The array is returned as given (float64), not divided by its sum.
+    """
+    array = as_float_array(p, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a single 1-D distribution; got shape {array.shape}")
+    check_distribution(array, name)
+    return array
+
+
+def single_distribution_pair(p, q) -> tuple[np.ndarray, np.ndarray]:
+    """Two single 1-D distributions ``p`` and ``q`` over the same outcomes, or ValueError.
+
+    Both are checked by :func:`single_distribution` and returned as given (float64).
+    """
+    x, y = single_distribution(p, "p"), single_distribution(q, "q")
+    if len(x) != len(y):
+        raise ValueError(f"p and q must have the same number of outcomes; got {len(x)} and "
+                         f"{len(y)}")
+    return x, y
+
+
+def renormalised(values: np.ndarray) -> np.ndarray:
+    """Divide a 1-D array by its sum, unless the sum is 1 up to :data:`ROUNDING_TOLERANCE`."""
+    total = values.sum()
+    return values if abs(float(total) - 1.0) <= ROUNDING_TOLERANCE else values / total
+
+
+def outcome_labels(labels, n: int) -> list[str]:
+    """Return ``n`` outcome names (default ``"0", "1", ...``), or raise ``ValueError``."""
+    if labels is None:
+        return [str(i) for i in range(n)]
+    if isinstance(labels, str):
+        raise ValueError(f"labels must be a sequence of {n} names, not the string {labels!r}")
+    names = [str(label) for label in labels]
+    if len(names) != n:
+        raise ValueError(f"labels must name each of the {n} outcomes; got {len(names)} labels")
+    return names
+
+
+def probability(value: object, name: str, *, low: float = 0.0, high: float = 1.0,
+                open_interval: bool = False) -> float:
+    """A real number in ``[low, high]`` (``(low, high)`` when ``open_interval``), or ValueError.
+
+    ``low`` and ``high`` narrow the probabilities allowed (a slider's range, say).
+    """
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        raise ValueError(f"{name} must be a real number; got {value!r}")
+    number = float(value)
+    inside = low < number < high if open_interval else low <= number <= high  # False for NaN
+    if not inside:
+        interval = f"({low:g}, {high:g})" if open_interval else f"[{low:g}, {high:g}]"
+        raise ValueError(f"{name} must lie in {interval}; got {value!r}")
+    return number
+
+
+def random_generator(rng: object) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise ``ValueError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                         f"got {type(rng).__name__}")
+    return rng

@@ -32,9 +32,7 @@ Examples
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +45,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import special
 
+from klutils._validation import probability, random_generator
 from klutils.closed_forms import kl_normal
 from klutils.plots import (
     FIGSIZE,
@@ -56,6 +55,8 @@ from klutils.plots import (
     decorate,
     use_course_style,
 )
+from klutils.variational import gaussian_entropy
+from klutils.widgets import show_figure
 
 __all__ = [
     "PolynomialFit",
@@ -112,18 +113,6 @@ def _positive(value: object, name: str) -> float:
     return number
 
 
-def _probability(value: object, name: str, *, open_interval: bool = False) -> float:
-    """A real number in [0, 1] (or (0, 1) when ``open_interval``), or ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
-        raise ValueError(f"{name} must be a probability; got {value!r}")
-    number = float(value)
-    inside = 0 < number < 1 if open_interval else 0 <= number <= 1
-    if not inside:
-        where = "(0, 1)" if open_interval else "[0, 1]"
-        raise ValueError(f"{name} must lie in {where}; got {value!r}")
-    return number
-
-
 def _count(value: object, name: str, minimum: int = 0) -> int:
     """An integer >= ``minimum``, or ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, Integral):
@@ -161,13 +150,6 @@ def _counts(n_values: ArrayLike, minimum: int = 0) -> np.ndarray:
     if array.min() < minimum:
         raise ValueError(f"n_values must be >= {minimum}; got {int(array.min())}")
     return array.astype(np.int64)
-
-
-def _generator(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(SEED)); "
-                         f"got {type(rng).__name__}")
-    return rng
 
 
 def _result(values: np.ndarray) -> float | np.ndarray:
@@ -353,9 +335,9 @@ def information_gain_curve(a: float, b: float, p_true: float, n_values: ArrayLik
     (0.0, True)
     """
     a, b = _positive(a, "a"), _positive(b, "b")
-    p = _probability(p_true, "p_true")
+    p = probability(p_true, "p_true")
     n = _counts(n_values)
-    flips = _generator(rng).random(int(n.max())) < p
+    flips = random_generator(rng).random(int(n.max())) < p
     heads = np.concatenate([[0], np.cumsum(flips)])[n]
     return np.asarray(kl_beta(a + heads, b + n - heads, a, b), dtype=np.float64).reshape(n.shape)
 
@@ -394,7 +376,7 @@ def expected_information_gain(a: float, b: float, p_true: float,
     [0.0, 0.193147]
     """
     a, b = _positive(a, "a"), _positive(b, "b")
-    p = _probability(p_true, "p_true")
+    p = probability(p_true, "p_true")
     n = _counts(n_values)
     if n.max() > MAX_EXPECTATION_FLIPS:
         raise ValueError(f"n_values must be <= {MAX_EXPECTATION_FLIPS}; got {int(n.max())}")
@@ -444,7 +426,7 @@ def information_gain_asymptote(a: float, b: float, p_true: float,
     -0.725791
     """
     a, b = _positive(a, "a"), _positive(b, "b")
-    p = _probability(p_true, "p_true", open_interval=True)
+    p = probability(p_true, "p_true", open_interval=True)
     n = _counts(n_values, minimum=1)
     constant = -0.5 * math.log(2 * math.pi * math.e * p * (1 - p)) - beta_logpdf(p, a, b)
     return 0.5 * np.log(n) + float(constant)
@@ -520,8 +502,7 @@ def normal_entropy(sigma: float) -> float:
     >>> round(normal_entropy(1.0), 6)
     1.418939
     """
-    s = _positive(sigma, "sigma")
-    return 0.5 * math.log(2 * math.pi * math.e * s * s)
+    return gaussian_entropy(sigma)
 
 
 @dataclass(frozen=True)
@@ -608,7 +589,7 @@ def polynomial_data(n: int, coefficients: ArrayLike, sigma: float,
     c = _coefficients(coefficients)
     s = _positive(sigma, "sigma")
     x = np.linspace(-1.0, 1.0, size)
-    y = np.polynomial.polynomial.polyval(x, c) + s * _generator(rng).standard_normal(size)
+    y = np.polynomial.polynomial.polyval(x, c) + s * random_generator(rng).standard_normal(size)
     return x, y
 
 
@@ -798,7 +779,7 @@ def draw_posterior_panel(ax: Axes, a: float, b: float, flips: ArrayLike,
     """
     a_post, b_post = beta_bernoulli_posterior(a, b, flips)
     if p_true is not None:
-        p_true = _probability(p_true, "p_true")
+        p_true = probability(p_true, "p_true")
     observed = _flips(flips)
     n, heads = len(observed), int(observed.sum())
     gain = float(kl_beta(a_post, b_post, a, b))
@@ -886,13 +867,7 @@ class PosteriorWidget(widgets.VBox):
             f"<b>information gained KL(posterior ‖ prior) = {self.information_gain:.4f} nats "
             f"= {self.information_gain / math.log(2):.4f} bits</b><br>"
             f"for comparison, ½ log n = {html.escape(half_log)} nats")
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data",
-                                "data": {"image/png": png,
-                                         "text/plain": "<prior and posterior figure>"},
-                                "metadata": {}},)
+        show_figure(self.output, self.figure, "<prior and posterior figure>")
 
 
 def posterior_widget(a: float = 1.0, b: float = 1.0, n: int = 20, p_true: float = 0.7, *,
@@ -942,7 +917,7 @@ def posterior_widget(a: float = 1.0, b: float = 1.0, n: int = 20, p_true: float 
     count = _count(n, "n")
     if count > size:
         raise ValueError(f"n must be at most max_flips = {size}; got {n}")
-    p = _probability(p_true, "p_true")
+    p = probability(p_true, "p_true")
     seed_value = _count(seed, "seed")
     flips = (np.random.default_rng(seed_value).random(size) < p).astype(np.int64)
     return PosteriorWidget(float(a), float(b), count, flips, p)

@@ -19,8 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -31,9 +29,10 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import special
 
-from klutils._validation import as_float_array, check_distribution
+from klutils._validation import as_float_array, check_distribution, random_generator
 from klutils.divergences import cross_entropy, kl_divergence_from_logits
 from klutils.plots import FIGSIZE, decorate, plot_distributions, use_course_style
+from klutils.widgets import show_figure
 
 __all__ = [
     "LogitsWidget",
@@ -343,8 +342,7 @@ def two_models_same_accuracy(rng: np.random.Generator, n: int = 2000, n_classes:
     >>> accuracy(y, good) == accuracy(y, sharp)
     True
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    random_generator(rng)
     size = _class_count(n)
     k = _class_count(n_classes)
     if k < 2:
@@ -548,15 +546,7 @@ class LogitsWidget(widgets.VBox):
         self.readout.value = (f"<b>KL(P ‖ Q) = {self.kl:.4f} nats</b> &nbsp; = cross-entropy "
                               f"{ce:.4f} nats &nbsp; = −log q({self.label}) = "
                               f"−log {q[index]:.4f}")
-        # The PNG replaces the Output's content directly (as in klutils.widgets): the same in
-        # Jupyter and in plain Python, nothing on stdout, pyplot's figure list untouched.
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data",
-                                "data": {"image/png": png,
-                                         "text/plain": "<logits and KL figure>"},
-                                "metadata": {}},)
+        show_figure(self.output, self.figure, "<logits and KL figure>")
 
 
 def logits_widget(label: str = "cat", classes: Sequence[str] = ("cat", "dog", "rabbit"),

@@ -35,7 +35,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from klutils._validation import as_float_array, check_distribution
+from klutils._validation import single_distribution
 
 __all__ = [
     "average_code_length",
@@ -52,15 +52,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Input checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _probabilities(p: ArrayLike, name: str = "p") -> np.ndarray:
-    """A single 1-D probability vector (non-negative, summing to 1 within 1e-6), or ValueError."""
-    array = as_float_array(p, name)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a single 1-D distribution; got shape {array.shape}")
-    check_distribution(array, name)
-    return array
 
 
 def _symbol_list(symbols: Iterable[Hashable] | None, n: int, name: str = "symbols") -> list:
@@ -151,7 +142,7 @@ def huffman_code(p: ArrayLike, symbols: Iterable[Hashable] | None = None) -> dic
     >>> huffman_code([0.25, 0.25, 0.25, 0.25])
     {0: '00', 1: '01', 2: '10', 3: '11'}
     """
-    probabilities = _probabilities(p)
+    probabilities = single_distribution(p, "p")
     names = _symbol_list(symbols, len(probabilities))
     if len(names) == 1:
         return {names[0]: "0"}
@@ -370,7 +361,7 @@ def average_code_length(p: ArrayLike, code: Mapping[Hashable, str],
     >>> average_code_length([0.5, 0.5], {"a": "0", "b": "10", "c": "11"}, symbols="bc")
     2.0
     """
-    probabilities = _probabilities(p)
+    probabilities = single_distribution(p, "p")
     table = _checked_code(code)
     names = _symbol_list(list(table) if symbols is None else symbols, len(probabilities))
     missing = [s for s in names if s not in table]

@@ -27,8 +27,6 @@ Examples
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from numbers import Real
 
@@ -39,6 +37,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from klutils._validation import probability, random_generator
 from klutils.closed_forms import kl_bernoulli
 from klutils.plots import (
     FIGSIZE,
@@ -48,6 +47,7 @@ from klutils.plots import (
     decorate,
     use_course_style,
 )
+from klutils.widgets import show_figure
 
 __all__ = [
     "CoinKLWidget",
@@ -72,16 +72,9 @@ _CHUNK = 1 << 16
 
 # --- input checks ---------------------------------------------------------------------------
 
-def _check_bias(value: object, name: str, low: float = 0.0, high: float = 1.0) -> float:
-    """Return ``value`` as a float strictly inside (low, high) (closed if low/high are not 0/1)."""
-    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
-        raise ValueError(f"{name} must be a real number; got {value!r}")
-    number = float(value)
-    inside = low < number < high if (low, high) == (0.0, 1.0) else low <= number <= high
-    if not (math.isfinite(number) and inside):
-        interval = "(0, 1)" if (low, high) == (0.0, 1.0) else f"[{low}, {high}]"
-        raise ValueError(f"{name} must lie in {interval}; got {value!r}")
-    return number
+def _check_bias(value: object, name: str) -> float:
+    """Return a coin bias strictly inside (0, 1) as a float, or raise ``ValueError``."""
+    return probability(value, name, open_interval=True)
 
 
 def _check_pair(p: object, q: object) -> tuple[float, float]:
@@ -153,9 +146,7 @@ def log_likelihood_ratio_paths(p: float, q: float, n_flips: int, n_paths: int,
     if n_flips * n_paths > MAX_SIMULATED_FLIPS:
         raise ValueError(f"n_paths * n_flips = {n_flips * n_paths} exceeds "
                          f"MAX_SIMULATED_FLIPS = {MAX_SIMULATED_FLIPS}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
-                         f"got {type(rng).__name__}")
+    random_generator(rng)
     head, tail = _log_ratios(p, q)
     heads = rng.random((n_paths, n_flips)) < p
     return np.cumsum(np.where(heads, head, tail), axis=1)
@@ -408,8 +399,8 @@ class CoinKLWidget(widgets.VBox):
     """
 
     def __init__(self, p: float = 0.5, q: float = 0.6) -> None:
-        p = _check_bias(p, "p", SLIDER_MIN, SLIDER_MAX)
-        q = _check_bias(q, "q", SLIDER_MIN, SLIDER_MAX)
+        p = probability(p, "p", low=SLIDER_MIN, high=SLIDER_MAX)
+        q = probability(q, "q", low=SLIDER_MIN, high=SLIDER_MAX)
         options = {"min": SLIDER_MIN, "max": SLIDER_MAX, "step": 0.01, "readout_format": ".2f",
                    "continuous_update": False, "style": {"description_width": "initial"}}
         self.p_slider = widgets.FloatSlider(value=p, description="true bias p", **options)
@@ -431,14 +422,7 @@ class CoinKLWidget(widgets.VBox):
         ax = self.figure.axes[0]
         ax.clear()
         plot_coin_kl(ax, p, q)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        # Set the Output's content directly: works in a kernel and without one (tests).
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": png,
-                                         "text/plain": f"<KL vs model bias, p = {p:.2f}, "
-                                                       f"q = {q:.2f}>"}},)
+        show_figure(self.output, self.figure, f"<KL vs model bias, p = {p:.2f}, q = {q:.2f}>")
 
 
 def coin_kl_widget(p: float = 0.5, q: float = 0.6) -> CoinKLWidget:

@@ -30,10 +30,8 @@ Examples
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
-import io
 import math
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -48,6 +46,7 @@ from scipy import integrate, optimize
 
 from klutils._validation import as_float_array, as_result, check_distribution, log_of_base
 from klutils.plots import FIGSIZE, P_COLOR, Q_COLOR, decorate, use_course_style
+from klutils.widgets import show_figure
 
 __all__ = [
     "GaussianFits",
@@ -793,13 +792,7 @@ class ModeSeparationWidget(widgets.VBox):
         limit = SEPARATION_MAX / 2 + 4 * self.sigma
         self.fits = draw_gaussian_fits(self.figure.axes[0], *mixture, xlim=(-limit, limit))
         self.readout.value = _fits_table(self.fits)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": png,
-                                         "text/plain": f"<Gaussian fits, d = "
-                                                       f"{self.slider.value:.2f}>"}},)
+        show_figure(self.output, self.figure, f"<Gaussian fits, d = {self.slider.value:.2f}>")
 
 
 def mode_separation_widget(separation: float = 6.0, weights: Sequence[float] = (0.6, 0.4),

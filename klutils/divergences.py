@@ -45,12 +45,15 @@ from klutils._validation import (
     distributions,
     log_of_base,
     move_axis_last,
+    renormalised,
+    single_distribution_pair,
 )
 
 __all__ = [
     "cross_entropy",
     "entropy",
     "js_divergence",
+    "kl_contributions",
     "kl_divergence",
     "kl_divergence_from_logits",
 ]
@@ -478,3 +481,40 @@ def kl_divergence_from_logits(logits_p: ArrayLike, logits_q: ArrayLike, *,
     terms[impossible_p] = y[impossible_p]  # p = 0: the generalised term is q
     terms[impossible_p & np.isneginf(zq)] = 0.0
     return as_result(np.maximum(terms, 0.0).sum(axis=-1) / divisor)
+
+
+def kl_contributions(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> np.ndarray:
+    r"""Each outcome's term :math:`p_i \log(p_i/q_i)` of KL(P ‖ Q).
+
+    Parameters
+    ----------
+    p, q : array_like
+        Two 1-D distributions over the same outcomes (each summing to 1 within 1e-6).
+    base : float, optional
+        Logarithm base: None (default) gives nats, 2 gives bits.
+
+    Returns
+    -------
+    numpy.ndarray
+        One term per outcome. A term is negative where :math:`q_i > p_i`, zero where
+        :math:`p_i = 0` (the convention :math:`0 \log 0 = 0`) and ``inf`` where
+        :math:`q_i = 0 < p_i`. The terms sum to :func:`klutils.kl_divergence` (which computes
+        that sum more accurately when P and Q are nearly equal). Inputs whose sums differ
+        from 1 by more than rounding (1e-12) are divided by their sums first.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` or ``q`` is not a valid 1-D distribution, their lengths differ, or ``base`` is
+        not a positive number other than 1.
+
+    Examples
+    --------
+    >>> kl_contributions([0.5, 0.5], [0.25, 0.75], base=2).round(4).tolist()
+    [0.5, -0.2925]
+    >>> kl_contributions([1.0, 0.0], [0.5, 0.5]).round(4).tolist()
+    [0.6931, 0.0]
+    """
+    divisor = log_of_base(base)
+    x, y = single_distribution_pair(p, q)
+    return special.rel_entr(renormalised(x), renormalised(y)) / divisor

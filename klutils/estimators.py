@@ -37,6 +37,7 @@ from numbers import Integral
 import numpy as np
 from numpy.typing import ArrayLike
 
+from klutils._validation import random_generator
 from klutils.closed_forms import kl_normal
 
 __all__ = [
@@ -277,9 +278,7 @@ def estimator_bias_and_std(mu_p: float, sigma_p: float = 1.0, mu_q: float = 0.0,
     mu_q = _check_normal_parameter(mu_q, "mu_q")
     sigma_p = _check_normal_parameter(sigma_p, "sigma_p", positive=True)
     sigma_q = _check_normal_parameter(sigma_q, "sigma_q", positive=True)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
-                         f"got {type(rng).__name__}")
+    random_generator(rng)
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 2:
         raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}")
     true_kl = kl_normal(mu_q, sigma_q, mu_p, sigma_p)

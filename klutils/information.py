@@ -20,33 +20,35 @@ Examples
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from klutils._validation import as_float_array, check_distribution, log_of_base
+from klutils._validation import (
+    as_float_array,
+    check_distribution,
+    log_of_base,
+    outcome_labels,
+    single_distribution_pair,
+)
 from klutils.coding import average_code_length, huffman_code
 from klutils.divergences import cross_entropy, entropy, kl_divergence
 from klutils.plots import (
     ACCENT_COLOR,
-    FIGSIZE,
     P_COLOR,
     Q_COLOR,
     REFERENCE_COLOR,
     decorate,
     new_figure,
     plot_distributions,
-    use_course_style,
 )
+from klutils.widgets import QSlidersWidget, _format_kl, _q_sliders_setting, _unit, show_figure
 
 __all__ = [
     "CrossEntropyWidget",
@@ -61,47 +63,9 @@ __all__ = [
     "mutual_information",
 ]
 
-#: Width of the two-panel figures, relative to the course's single-panel width.
-_PANEL_WIDTH_FACTOR = 1.5
-
-
 # ---------------------------------------------------------------------------------------------
 # Input checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _unit(base: float | None) -> str:
-    if base is None or base == math.e:
-        return "nats"
-    if base == 2:
-        return "bits"
-    return f"log-base-{base:g} units"
-
-
-def _distribution(p: ArrayLike, name: str) -> np.ndarray:
-    """A single 1-D distribution with at least one outcome, or ValueError."""
-    array = as_float_array(p, name)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a single 1-D distribution; got shape {array.shape}")
-    check_distribution(array, name)
-    return array
-
-
-def _pair(p: ArrayLike, q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    x, y = _distribution(p, "p"), _distribution(q, "q")
-    if len(x) != len(y):
-        raise ValueError(f"p and q must have the same number of outcomes; got {len(x)} and "
-                         f"{len(y)}")
-    return x, y
-
-
-def _labels(labels: Sequence[str] | None, n: int) -> list[str]:
-    if labels is None:
-        return [str(i) for i in range(n)]
-    if isinstance(labels, str) or len(labels) != n:
-        raise ValueError(f"labels must be a sequence of {n} names, one per outcome; got "
-                         f"{labels!r}")
-    return [str(label) for label in labels]
 
 
 def _joint(joint: ArrayLike) -> np.ndarray:
@@ -158,7 +122,7 @@ def entropy_decomposition(p: ArrayLike, q: ArrayLike, *,
     >>> round(parts.entropy, 4), round(parts.kl, 4), round(parts.cross_entropy, 4)
     (1.0, 0.2075, 1.2075)
     """
-    x, y = _pair(p, q)
+    x, y = single_distribution_pair(p, q)
     log_of_base(base)
     return EntropyDecomposition(entropy(x, base=base), kl_divergence(x, y, base=base),
                                 cross_entropy(x, y, base=base))
@@ -319,8 +283,8 @@ def draw_cross_entropy_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
     axes = list(np.ravel(np.asarray(axes, dtype=object)))
     if len(axes) != 2:
         raise ValueError(f"draw_cross_entropy_panel needs two matplotlib axes; got {len(axes)}")
-    x, y = _pair(p, q)
-    names = _labels(labels, len(x))
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
     parts = entropy_decomposition(x, y, base=base)
     unit = _unit(base)
     ax_pq, ax_bar = axes
@@ -400,8 +364,8 @@ def cross_entropy_figure(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | Non
     2
     >>> plt.close(fig)
     """
-    x, y = _pair(p, q)
-    names = _labels(labels, len(x))
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
     log_of_base(base)
     fig, axes = new_figure(ncols=2)
     draw_cross_entropy_panel(axes, x, y, names, base=base, show_huffman=show_huffman)
@@ -451,8 +415,8 @@ def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[
     if len(axes) != 2:
         raise ValueError(f"draw_joint_panel needs two matplotlib axes; got {len(axes)}")
     table = _joint(joint)
-    rows = _labels(x_labels, table.shape[0])
-    columns = _labels(y_labels, table.shape[1])
+    rows = outcome_labels(x_labels, table.shape[0])
+    columns = outcome_labels(y_labels, table.shape[1])
     px, py = marginals(table)
     product = np.outer(px, py)
     information = mutual_information(table, base=base)
@@ -479,11 +443,7 @@ def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[
 # ---------------------------------------------------------------------------------------------
 
 
-def _format(value: float, unit: str) -> str:
-    return "∞" if math.isinf(value) else f"{value:.4f} {unit}"
-
-
-class CrossEntropyWidget(widgets.VBox):
+class CrossEntropyWidget(QSlidersWidget):
     """Sliders that set Q against a fixed P; a readout and the stacked bar H(P) + KL = H(P, Q).
 
     Build it with :func:`cross_entropy_widget`. One slider per outcome shows :math:`q_i`;
@@ -492,19 +452,11 @@ class CrossEntropyWidget(widgets.VBox):
 
     Attributes
     ----------
-    p : numpy.ndarray
-        The fixed source distribution P.
-    labels : list of str
-        The outcome names.
-    sliders : tuple of ipywidgets.FloatSlider
-        One slider per outcome; setting ``.value`` of one updates everything.
+    p, labels, sliders, output, figure
+        As in :class:`klutils.widgets.QSlidersWidget` (``p`` is the source distribution).
     readout : ipywidgets.HTML
         H(P), KL(P ‖ Q), H(P, Q) in bits (4 decimals) and the Huffman code built for Q with its
         average length under P.
-    output : ipywidgets.Output
-        Holds the current figure as one PNG display output.
-    figure : matplotlib.figure.Figure
-        The figure redrawn on every change (not managed by pyplot).
     parts : EntropyDecomposition
         The current H(P), KL(P ‖ Q) and H(P, Q) in bits.
     code : dict
@@ -512,69 +464,9 @@ class CrossEntropyWidget(widgets.VBox):
     """
 
     def __init__(self, p: np.ndarray, q: np.ndarray, labels: list[str]) -> None:
-        self.p = p
-        self.labels = labels
-        self._busy = False
-        self.sliders = tuple(
-            widgets.FloatSlider(value=float(value), min=0.0, max=1.0, step=0.01,
-                                description=f"Q({label})", readout_format=".2f",
-                                continuous_update=False,
-                                style={"description_width": "initial"})
-            for value, label in zip(q, labels, strict=True))
-        self.readout = widgets.HTML()
-        self.output = widgets.Output()
-        use_course_style()
-        width, height = FIGSIZE
-        self.figure = Figure(figsize=(width * _PANEL_WIDTH_FACTOR, height), layout="constrained")
-        self._axes = self.figure.subplots(1, 2)
         self.parts = EntropyDecomposition(math.nan, math.nan, math.nan)
         self.code: dict = {}
-        for index, slider in enumerate(self.sliders):
-            slider.observe(lambda change, k=index: self._on_slider(k, change["new"]),
-                           names="value")
-        super().__init__([widgets.HBox([widgets.VBox(list(self.sliders)), self.readout]),
-                          self.output])
-        self.update()
-
-    @property
-    def q(self) -> np.ndarray:
-        """The model Q set by the sliders (divided by their sum if it is not exactly 1)."""
-        values = np.array([slider.value for slider in self.sliders], dtype=np.float64)
-        total = values.sum()
-        return values if abs(total - 1.0) <= 1e-12 else values / total
-
-    def set_q(self, q: ArrayLike) -> None:
-        """Set every slider at once to the distribution ``q``, then redraw once.
-
-        Raises
-        ------
-        ValueError
-            If ``q`` is not a distribution over the same outcomes as P.
-        """
-        _, y = _pair(self.p, q)
-        self._busy = True
-        try:
-            for slider, value in zip(self.sliders, y, strict=True):
-                slider.value = float(value)
-        finally:
-            self._busy = False
-        self.update()
-
-    def _on_slider(self, index: int, value: float) -> None:
-        if self._busy:
-            return
-        others = [k for k in range(len(self.sliders)) if k != index]
-        old = np.array([self.sliders[k].value for k in others], dtype=np.float64)
-        rest = max(0.0, 1.0 - value)
-        new = (old * (rest / old.sum()) if old.sum() > 1e-12
-               else np.full(len(others), rest / len(others)))
-        self._busy = True
-        try:
-            for k, v in zip(others, new, strict=True):
-                self.sliders[k].value = float(min(1.0, max(0.0, v)))
-        finally:
-            self._busy = False
-        self.update()
+        super().__init__(p, q, labels)
 
     def update(self) -> None:
         """Recompute with klutils, rewrite the readout, rebuild the code and redraw."""
@@ -586,20 +478,14 @@ class CrossEntropyWidget(widgets.VBox):
                           for s, w in self.code.items())
         self.readout.value = (
             "<table>"
-            f"<tr><td>H(P)</td><td>= {_format(self.parts.entropy, 'bits')}</td></tr>"
-            f"<tr><td>KL(P‖Q)</td><td>= {_format(self.parts.kl, 'bits')}</td></tr>"
-            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{_format(self.parts.cross_entropy, 'bits')}"
+            f"<tr><td>H(P)</td><td>= {_format_kl(self.parts.entropy, 'bits')}</td></tr>"
+            f"<tr><td>KL(P‖Q)</td><td>= {_format_kl(self.parts.kl, 'bits')}</td></tr>"
+            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{_format_kl(self.parts.cross_entropy, 'bits')}"
             "</b></td></tr>"
             f"<tr><td>Huffman code for Q</td><td>{words}</td></tr>"
             f"<tr><td>its average length under P</td><td>= {length:.4f} bits</td></tr>"
             "</table>")
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data",
-                                "data": {"image/png": png,
-                                         "text/plain": "<cross-entropy figure>"},
-                                "metadata": {}},)
+        show_figure(self.output, self.figure, "<cross-entropy figure>")
 
 
 def cross_entropy_widget(p: ArrayLike, labels: Sequence[str] | None = None,
@@ -636,10 +522,4 @@ def cross_entropy_widget(p: ArrayLike, labels: Sequence[str] | None = None,
     >>> round(w.parts.kl, 4), round(w.parts.cross_entropy, 4)
     (0.0, 1.75)
     """
-    x = _distribution(p, "p")
-    if len(x) < 2:
-        raise ValueError(f"p must have at least two outcomes to compare; got {len(x)}")
-    if q is None:
-        q = np.full(len(x), 1.0 / len(x))
-    x, y = _pair(x, q)
-    return CrossEntropyWidget(x, y, _labels(labels, len(x)))
+    return CrossEntropyWidget(*_q_sliders_setting(p, q, labels))

@@ -31,8 +31,6 @@ True
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -44,9 +42,11 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import special
 
+from klutils._validation import random_generator
 from klutils.closed_forms import kl_normal
 from klutils.divergences import entropy, kl_divergence_from_logits
 from klutils.plots import FIGSIZE, P_COLOR, Q_COLOR, decorate, use_course_style
+from klutils.widgets import show_figure
 
 __all__ = [
     "BanditRun",
@@ -152,8 +152,7 @@ def make_blobs(rng: np.random.Generator, n_points: int = 300, n_classes: int = 3
     >>> X.shape, y.tolist()
     ((6, 2), [0, 1, 2, 0, 1, 2])
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    random_generator(rng)
     n = _count(n_points, "n_points")
     k = _count(n_classes, "n_classes", 2)
     radius = _number(radius, "radius", low=0.0, low_open=True)
@@ -933,14 +932,8 @@ class VAEKLWidget(widgets.VBox):
         mu, log_var = self.mu_slider.value, self.log_var_slider.value
         self.kl = plot_vae_kl(self._ax, mu, log_var)
         self.readout.value = vae_kl_readout(mu, log_var)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        # Replace the Output's content directly: the same in Jupyter and in plain Python.
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": png,
-                                         "text/plain": f"<encoder N({mu:.2f}, "
-                                                       f"exp({log_var:.2f})) against N(0, 1)>"}},)
+        show_figure(self.output, self.figure,
+                    f"<encoder N({mu:.2f}, exp({log_var:.2f})) against N(0, 1)>")
 
 
 def vae_kl_widget(mu: float = 0.0, log_var: float = 0.0) -> VAEKLWidget:

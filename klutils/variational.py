@@ -47,6 +47,8 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.typing import ArrayLike
 from scipy import integrate, optimize, special
 
+from klutils._validation import random_generator
+
 __all__ = [
     "GaussianApproximation",
     "LogisticLogJoint",
@@ -183,8 +185,7 @@ def logistic_data(n: int, w_true: float,
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"n must be an integer >= 1; got {n!r}")
     w = _finite(w_true, "w_true")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    random_generator(rng)
     x = rng.standard_normal(int(n))
     y = (rng.random(int(n)) < special.expit(w * x)).astype(np.int64)
     return x, y

@@ -7,9 +7,9 @@ read the result without a browser. The drawing is done by plain functions (such 
 static image, so the website shows it even without a running kernel.
 
 The figure lives in an ``ipywidgets.Output``: on every change it is redrawn and rendered to PNG,
-and the PNG replaces the Output's content (``Output.outputs``). This works the same in Jupyter
-and in a plain Python process, writes nothing to stdout and never touches pyplot's list of open
-figures.
+and the PNG replaces the Output's content (``Output.outputs``; :func:`show_figure` does this for
+every widget of the course). This works the same in Jupyter and in a plain Python process,
+writes nothing to stdout and never touches pyplot's list of open figures.
 
 Examples
 --------
@@ -35,10 +35,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
-from scipy import special
 
-from klutils._validation import distributions, log_of_base
-from klutils.divergences import kl_divergence
+from klutils._validation import (
+    log_of_base,
+    outcome_labels,
+    renormalised,
+    single_distribution,
+    single_distribution_pair,
+)
+from klutils.divergences import kl_contributions, kl_divergence
 from klutils.plots import (
     ACCENT_COLOR,
     FIGSIZE,
@@ -51,10 +56,12 @@ from klutils.plots import (
 
 __all__ = [
     "DistributionWidget",
+    "QSlidersWidget",
     "distribution_figure",
     "distribution_widget",
     "draw_distribution_panel",
     "kl_contributions",
+    "show_figure",
 ]
 
 #: Width of the two-panel distribution figure, relative to the course's single-panel width.
@@ -70,71 +77,43 @@ def _unit(base: float | None) -> str:
     return f"log-base-{base:g} units"
 
 
-#: Sums closer than this to 1 are rounding error: such inputs are used as given, so that an
-#: outcome with p = q keeps a term of exactly 0.
-_ROUNDING_TOLERANCE = 1e-12
-
-
-def _normalised(values: np.ndarray, total: float | np.ndarray) -> np.ndarray:
-    """Divide by the sum, unless the sum is 1 up to the rounding of a floating-point sum."""
-    return values if abs(float(total) - 1.0) <= _ROUNDING_TOLERANCE else values / total
-
-
 def _pair(p: ArrayLike, q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validate two 1-D distributions of the same length; return them normalised."""
-    (p_arr, p_sum), (q_arr, q_sum) = distributions((p, "p"), (q, "q"), axis=-1)
-    if p_arr.ndim != 1:
-        raise ValueError(f"p and q must be single 1-D distributions; got shape {p_arr.shape}")
-    return _normalised(p_arr, p_sum), _normalised(q_arr, q_sum)
+    x, y = single_distribution_pair(p, q)
+    return renormalised(x), renormalised(y)
 
 
-def _labels(labels: Sequence[str] | None, n: int) -> list[str]:
-    """Return ``n`` outcome names (default ``"0", "1", ...``), or raise ``ValueError``."""
-    if labels is None:
-        return [str(i) for i in range(n)]
-    if isinstance(labels, str):
-        raise ValueError(f"labels must be a sequence of {n} names, not the string {labels!r}")
-    names = [str(label) for label in labels]
-    if len(names) != n:
-        raise ValueError(f"labels must name each of the {n} outcomes; got {len(names)} labels")
-    return names
+def show_figure(output: widgets.Output, figure: Figure, description: str) -> None:
+    """Render ``figure`` as a PNG and make it the only content of ``output``.
 
-
-def kl_contributions(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> np.ndarray:
-    r"""Each outcome's term :math:`p_i \log(p_i/q_i)` of KL(P ‖ Q).
+    This is how every widget of the course shows its figure: the PNG replaces
+    ``output.outputs`` directly, which works the same in Jupyter and in a plain Python process,
+    writes nothing to stdout and never touches pyplot's list of open figures.
 
     Parameters
     ----------
-    p, q : array_like
-        Two 1-D distributions over the same outcomes (each summing to 1 within 1e-6).
-    base : float, optional
-        Logarithm base: None (default) gives nats, 2 gives bits.
-
-    Returns
-    -------
-    numpy.ndarray
-        One term per outcome. A term is negative where :math:`q_i > p_i`, zero where
-        :math:`p_i = 0` (the convention :math:`0 \log 0 = 0`) and ``inf`` where
-        :math:`q_i = 0 < p_i`. The terms sum to :func:`klutils.kl_divergence` (which computes
-        that sum more accurately when P and Q are nearly equal). Inputs whose sums differ
-        from 1 by more than rounding (1e-12) are divided by their sums first.
-
-    Raises
-    ------
-    ValueError
-        If ``p`` or ``q`` is not a valid 1-D distribution, their lengths differ, or ``base`` is
-        not a positive number other than 1.
+    output : ipywidgets.Output
+        Where the figure is shown; its previous content is replaced.
+    figure : matplotlib.figure.Figure
+        The figure to render.
+    description : str
+        The plain-text alternative of the image (shown where images are not).
 
     Examples
     --------
-    >>> kl_contributions([0.5, 0.5], [0.25, 0.75], base=2).round(4).tolist()
-    [0.5, -0.2925]
-    >>> kl_contributions([1.0, 0.0], [0.5, 0.5]).round(4).tolist()
-    [0.6931, 0.0]
+    >>> import ipywidgets
+    >>> from matplotlib.figure import Figure
+    >>> output = ipywidgets.Output()
+    >>> show_figure(output, Figure(figsize=(1, 1)), "<an empty figure>")
+    >>> [sorted(item["data"]) for item in output.outputs]
+    [['image/png', 'text/plain']]
     """
-    divisor = log_of_base(base)
-    x, y = _pair(p, q)
-    return special.rel_entr(x, y) / divisor
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    output.outputs = ({"output_type": "display_data",
+                       "data": {"image/png": png, "text/plain": description},
+                       "metadata": {}},)
 
 
 def draw_distribution_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
@@ -184,7 +163,7 @@ def draw_distribution_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
     ax_pq, ax_terms = axes
     terms = kl_contributions(p, q, base=base)
     x, y = _pair(p, q)
-    names = _labels(labels, len(x))
+    names = outcome_labels(labels, len(x))
     unit = _unit(base)
     total = kl_divergence(x, y, base=base)
 
@@ -274,12 +253,14 @@ def _infinity_reason(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str,
             f"{a[i]:.2f} under {a_name}")
 
 
-class DistributionWidget(widgets.VBox):
-    """Sliders that set a model Q against a fixed P, a readout of KL both ways, and a figure.
+class QSlidersWidget(widgets.VBox):
+    """A fixed P, one slider per outcome that sets a model Q, a readout and a two-panel figure.
 
-    Build it with :func:`distribution_widget`. There is one slider per outcome; each shows
-    :math:`q_i`. Moving one slider rescales the others in proportion so that Q still sums
-    to 1 (if they are all 0, the rest is shared equally).
+    The base of the chapters' distribution widgets (:class:`DistributionWidget`, and
+    :class:`klutils.information.CrossEntropyWidget`): it owns the Q sliders and calls
+    :meth:`update` whenever Q changes; a subclass fills :attr:`readout` and redraws
+    :attr:`figure` there. Moving one slider rescales the others in proportion so that Q still
+    sums to 1 (if they are all 0, the rest is shared equally).
 
     Attributes
     ----------
@@ -290,20 +271,16 @@ class DistributionWidget(widgets.VBox):
     sliders : tuple of ipywidgets.FloatSlider
         One slider per outcome; setting ``.value`` of one updates everything.
     readout : ipywidgets.HTML
-        KL(P ‖ Q) and KL(Q ‖ P) in nats and bits (4 decimals, "∞" when infinite).
+        Filled by :meth:`update`.
     output : ipywidgets.Output
-        Holds the current figure as one PNG display output.
+        Holds the current figure as one PNG display output (see :func:`show_figure`).
     figure : matplotlib.figure.Figure
-        The figure redrawn on every change (not managed by pyplot).
-    base : float or None
-        Unit of the figure's contributions (None: nats, 2: bits).
+        The two-panel figure redrawn on every change (not managed by pyplot).
     """
 
-    def __init__(self, p: np.ndarray, q: np.ndarray, labels: list[str],
-                 base: float | None = None) -> None:
+    def __init__(self, p: np.ndarray, q: np.ndarray, labels: list[str]) -> None:
         self.p = p
         self.labels = labels
-        self.base = base
         self._busy = False
         self.sliders = tuple(
             widgets.FloatSlider(value=float(value), min=0.0, max=1.0, step=0.01,
@@ -327,8 +304,8 @@ class DistributionWidget(widgets.VBox):
     @property
     def q(self) -> np.ndarray:
         """The model Q currently set by the sliders (divided by their sum if it is not 1)."""
-        values = np.array([slider.value for slider in self.sliders], dtype=np.float64)
-        return _normalised(values, values.sum())
+        return renormalised(np.array([slider.value for slider in self.sliders],
+                                     dtype=np.float64))
 
     def set_q(self, q: ArrayLike) -> None:
         """Set every slider at once to the distribution ``q``, then redraw once.
@@ -367,6 +344,49 @@ class DistributionWidget(widgets.VBox):
         self.update()
 
     def update(self) -> None:
+        """Rewrite the readout and redraw the figure for the current Q (in each subclass)."""
+        raise NotImplementedError
+
+
+def _q_sliders_setting(p: ArrayLike, q: ArrayLike | None,
+                       labels: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Check the arguments of a :class:`QSlidersWidget` builder; return P, Q and the labels.
+
+    P must have at least two outcomes; Q defaults to uniform. P and Q are returned as given
+    (not divided by their sums).
+    """
+    x = single_distribution(p, "p")
+    if len(x) < 2:
+        raise ValueError(f"p must have at least two outcomes to compare; got {len(x)}")
+    if q is None:
+        q = np.full(len(x), 1.0 / len(x))
+    x, y = single_distribution_pair(x, q)
+    return x, y, outcome_labels(labels, len(x))
+
+
+class DistributionWidget(QSlidersWidget):
+    """Sliders that set a model Q against a fixed P, a readout of KL both ways, and a figure.
+
+    Build it with :func:`distribution_widget`. There is one slider per outcome; each shows
+    :math:`q_i`. Moving one slider rescales the others in proportion so that Q still sums
+    to 1 (if they are all 0, the rest is shared equally).
+
+    Attributes
+    ----------
+    p, labels, sliders, output, figure
+        As in :class:`QSlidersWidget`.
+    readout : ipywidgets.HTML
+        KL(P ‖ Q) and KL(Q ‖ P) in nats and bits (4 decimals, "∞" when infinite).
+    base : float or None
+        Unit of the figure's contributions (None: nats, 2: bits).
+    """
+
+    def __init__(self, p: np.ndarray, q: np.ndarray, labels: list[str],
+                 base: float | None = None) -> None:
+        self.base = base
+        super().__init__(p, q, labels)
+
+    def update(self) -> None:
         """Recompute both divergences with klutils, rewrite the readout and redraw the figure."""
         p, q = self.p, self.q
         rows = []
@@ -381,13 +401,7 @@ class DistributionWidget(widgets.VBox):
             rows.append(f"<tr><td><b>{name}</b></td><td>=&nbsp;{value}</td></tr>")
         self.readout.value = "<table>" + "".join(rows) + "</table>"
         draw_distribution_panel(self._axes, p, q, self.labels, base=self.base)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        self.output.outputs = ({"output_type": "display_data",
-                                "data": {"image/png": png,
-                                         "text/plain": "<KL divergence figure>"},
-                                "metadata": {}},)
+        show_figure(self.output, self.figure, "<KL divergence figure>")
 
 
 def distribution_widget(p: ArrayLike, labels: Sequence[str] | None = None,
@@ -428,14 +442,6 @@ def distribution_widget(p: ArrayLike, labels: Sequence[str] | None = None,
     >>> "0.0000 nats" in widget.readout.value
     True
     """
-    [(p_arr, p_sum)] = distributions((p, "p"), axis=-1)
-    if p_arr.ndim != 1:
-        raise ValueError(f"p must be a single 1-D distribution; got shape {p_arr.shape}")
-    if len(p_arr) < 2:
-        raise ValueError(f"p must have at least two outcomes to compare; got {len(p_arr)}")
-    if q is None:
-        q = np.full(len(p_arr), 1.0 / len(p_arr))
-    x, y = _pair(_normalised(p_arr, p_sum), q)
-    names = _labels(labels, len(x))
+    x, y, names = _q_sliders_setting(p, q, labels)
     log_of_base(base)
-    return DistributionWidget(x, y, names, base=base)
+    return DistributionWidget(renormalised(x), renormalised(y), names, base=base)
