@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -133,12 +134,28 @@ def _serve(directory: Path):
         server.server_close()
 
 
-def _rendered_dom(url: str, tmp_path: Path) -> str:
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+#: Console messages that mean something on the page is broken.
+CONSOLE_ERROR = re.compile(r"Uncaught|Error|Failed to load resource|net::ERR_", re.I)
+
+
+def _render(url: str, profile: Path, screenshot: Path, dark: bool = False) -> tuple[str, list[str]]:
+    """Open ``url`` in headless Chromium with every host but 127.0.0.1 unresolvable.
+
+    Returns the rendered DOM and the page's console messages; saves a screenshot.
+    """
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", f"--user-data-dir={tmp_path}", "--virtual-time-budget=10000",
-               "--dump-dom", url]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+               "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+               "--window-size=1280,2000", "--virtual-time-budget=10000",
+               f"--screenshot={screenshot}", "--dump-dom", url]
+    if dark:
+        command.insert(1, "--force-dark-mode")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    console = [line.split("] ", 1)[-1] for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    return done.stdout, console
 
 
 def _visible_text(dom: str) -> str:
@@ -146,16 +163,46 @@ def _visible_text(dom: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", dom))
 
 
+def test_every_image_a_page_shows_is_in_the_site(site):
+    missing = []
+    for page in pages(site):
+        parser = _Resources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for url in parser.urls:
+            if url.startswith("data:") or _is_external(url):
+                continue
+            target = (page.parent / url.split("?")[0].split("#")[0]).resolve()
+            if not target.exists():
+                missing.append(f"{page.relative_to(site)}: {url}")
+    assert not missing, missing
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs "
-                    "Debian's chromium when it can); the rendered-math check needs a browser")
-def test_math_is_typeset_in_a_browser_without_network(site, tmp_path):
-    with_math = [p for p in pages(site) if 'class="math' in p.read_text(encoding="utf-8")]
-    assert with_math
-    with _serve(site) as base:
-        for page in with_math:
+                    "Debian's chromium when it can); the browser test needs it")
+def test_every_page_in_a_browser_without_network(site, tmp_path):
+    """Every page, light and dark theme: math typeset, no raw LaTeX, no console error.
+
+    Screenshots go to _build/screenshots/ for a person to look at.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    jobs = [(page, dark) for page in pages(site) for dark in (False, True)]
+    problems = []
+    with _serve(site) as base, ThreadPoolExecutor(max_workers=2) as pool:
+        def visit(job):
+            page, dark = job
             relative = page.relative_to(site).as_posix()
-            dom = _rendered_dom(f"{base}/{relative}", tmp_path / page.stem)
-            assert "<mjx-container" in dom, f"{relative}: no typeset math"
-            text = _visible_text(dom)
-            assert "$$" not in text and "\\[" not in text, f"{relative}: raw LaTeX left"
-            assert "\\mathrm{KL}" not in text, f"{relative}: raw LaTeX left"
+            name = relative.replace("/", "__").removesuffix(".html") + ("-dark" if dark else "")
+            dom, console = _render(f"{base}/{relative}", tmp_path / name,
+                                   SCREENSHOTS / f"{name}.png", dark=dark)
+            found = [f"{relative}: console: {m}" for m in console if CONSOLE_ERROR.search(m)]
+            if 'class="math' in page.read_text(encoding="utf-8"):
+                if "<mjx-container" not in dom:
+                    found.append(f"{relative}: no typeset math")
+                text = _visible_text(dom)
+                if "$$" in text or "\\[" in text or "\\mathrm{" in text:
+                    found.append(f"{relative}: raw LaTeX left in the text")
+            return found
+        for found in pool.map(visit, jobs):
+            problems += found
+    assert not problems, problems
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(jobs)
