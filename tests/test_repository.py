@@ -84,3 +84,13 @@ def test_sphinx_exercise_is_enabled():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert "sphinx_exercise" in config["sphinx"]["extra_extensions"]
     assert config["execute"]["execute_notebooks"] == "cache"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    """A cell that shows a figure carries its alt text (myst-nb's mystnb.image.alt)."""
+    notebook = nbformat.read(path, as_version=4)
+    missing = [i for i, cell in enumerate(notebook.cells)
+               if cell.cell_type == "code" and "plt.show()" in cell.source
+               and not cell.metadata.get("mystnb", {}).get("image", {}).get("alt")]
+    assert not missing, f"{path.name}: figure cells {missing} have no alt text"

@@ -163,6 +163,27 @@ def _visible_text(dom: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", dom))
 
 
+class _Images(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.alts: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            attributes = dict(attrs)
+            self.alts.append((attributes.get("src") or "", attributes.get("alt") or ""))
+
+
+def test_every_figure_has_alt_text(site):
+    bad = []
+    for page in (site / "chapters").glob("*.html"):
+        parser = _Images()
+        parser.feed(page.read_text(encoding="utf-8"))
+        bad += [f"{page.name}: {src}" for src, alt in parser.alts
+                if len(alt) < 10 or alt.endswith((".png", ".svg", ".jpg"))]
+    assert not bad, f"images without alt text: {bad}"
+
+
 def test_every_image_a_page_shows_is_in_the_site(site):
     missing = []
     for page in pages(site):
