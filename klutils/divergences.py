@@ -260,21 +260,32 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
     """
     divisor = log_of_base(base)
     (p, p_sum), (q, q_sum) = distributions((p, "p"), (q, "q"), axis=axis)
-    result = _kl_with_offsets(p, q, p_sum - 1.0, q_sum - 1.0)
+    return as_result(_divergence_sum(_kl_terms, p, q, p_sum, q_sum) / divisor)
+
+
+def _divergence_sum(term_function, p, q, p_sum, q_sum) -> np.ndarray:
+    """Sum the per-outcome terms of P/(1+alpha) against Q/(1+beta), divided by (1+alpha)(1+beta).
+
+    The offsets ``alpha = sum(p) - 1`` and ``beta = sum(q) - 1`` first come from numpy's sums;
+    an error in them changes the result by about its square (both divergences are stationary at
+    normalised inputs), so rows whose result is not far above that bound are recomputed with
+    correctly rounded offsets (math.fsum).
+    """
+    result = _sum_with_offsets(term_function, p, q, p_sum - 1.0, q_sum - 1.0)
     bound = 0.5 * (2.0 * _sum_error_bound(p.shape[-1])) ** 2
     rows = np.flatnonzero((result < 1e14 * bound) & (result > 0))  # sums' rounding could show
     if rows.size:
         n = p.shape[-1]
         p_rows, q_rows = p.reshape(-1, n)[rows], q.reshape(-1, n)[rows]
         result = np.array(result, dtype=np.float64)
-        result.reshape(-1)[rows] = _kl_with_offsets(p_rows, q_rows, _exact_offsets(p_rows),
-                                                    _exact_offsets(q_rows))
-    return as_result(result / divisor)
+        result.reshape(-1)[rows] = _sum_with_offsets(term_function, p_rows, q_rows,
+                                                     _exact_offsets(p_rows),
+                                                     _exact_offsets(q_rows))
+    return result
 
 
-def _kl_with_offsets(p, q, alpha, beta) -> np.ndarray:
-    """KL(p/(1+alpha) || q/(1+beta)) for sums ``1 + alpha`` and ``1 + beta``."""
-    return _sum_blocks(_kl_terms, p, q, alpha, beta) / ((1.0 + alpha) * (1.0 + beta))
+def _sum_with_offsets(term_function, p, q, alpha, beta) -> np.ndarray:
+    return _sum_blocks(term_function, p, q, alpha, beta) / ((1.0 + alpha) * (1.0 + beta))
 
 
 def js_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
@@ -317,8 +328,7 @@ def js_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
     """
     divisor = log_of_base(base)
     (p, p_sum), (q, q_sum) = distributions((p, "p"), (q, "q"), axis=axis)
-    alpha, beta = p_sum - 1.0, q_sum - 1.0
-    result = _sum_blocks(_js_terms, p, q, alpha, beta) / (2.0 * p_sum * q_sum)
+    result = 0.5 * _divergence_sum(_js_terms, p, q, p_sum, q_sum)
     return as_result(np.minimum(result, math.log(2.0)) / divisor)
 
 

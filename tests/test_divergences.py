@@ -325,7 +325,8 @@ def test_scipy_silently_renormalises_but_klutils_refuses():
 
 def test_pairs_one_ulp_apart_use_correctly_rounded_sums():
     """Pairs whose entries differ by one ulp (KL ~ 1e-32): here the rounding of numpy's sums
-    alone would make the relative error about 4, so klutils recomputes them with math.fsum."""
+    alone would make the relative error about 4 (KL and JS alike), so klutils recomputes the
+    offsets sum - 1 with math.fsum."""
     rng = np.random.default_rng(0)
     checked = 0
     for _ in range(40):
@@ -339,4 +340,5 @@ def test_pairs_one_ulp_apart_use_correctly_rounded_sums():
             continue
         checked += 1
         assert _relative_error(kl_divergence(p, q), exact) <= 1e-12
+        assert _relative_error(js_divergence(p, q), _exact_js(p, q)) <= 1e-12
     assert checked > 30
