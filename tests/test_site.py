@@ -174,6 +174,17 @@ class _Images(html.parser.HTMLParser):
             self.alts.append((attributes.get("src") or "", attributes.get("alt") or ""))
 
 
+def test_no_error_or_warning_in_any_output_cell(site):
+    """Cell outputs carry no traceback, no error and no Python warning."""
+    output = re.compile(r'<div class="cell_output[^"]*"[^>]*>(.*?)</div>\s*</div>', re.S)
+    bad = re.compile(r"Traceback|Error:|Warning:|output stderr|output traceback")
+    found = [f"{page.name}: {bad.search(block).group(0)}"
+             for page in (site / "chapters").glob("*.html")
+             for block in output.findall(page.read_text(encoding="utf-8"))
+             if bad.search(block)]
+    assert not found, found
+
+
 def test_every_figure_has_alt_text(site):
     bad = []
     for page in (site / "chapters").glob("*.html"):
