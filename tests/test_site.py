@@ -238,3 +238,13 @@ def test_every_page_in_a_browser_without_network(site, tmp_path):
             problems += found
     assert not problems, problems
     assert len(list(SCREENSHOTS.glob("*.png"))) >= len(jobs)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs "
+                    "Debian's chromium when it can); the browser test needs it")
+def test_search_finds_pinsker_in_a_browser(site, tmp_path):
+    with _serve(site) as base:
+        dom, console = _render(f"{base}/search.html?q=Pinsker", tmp_path / "profile",
+                               tmp_path / "search.png")
+    assert "05_properties.html" in dom, "searching for Pinsker does not find chapter 5"
+    assert not [m for m in console if CONSOLE_ERROR.search(m)]
