@@ -23,6 +23,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (make test installs Debian's chromium "
+    "when it can); the browser tests need it")
 
 #: Tags and attributes whose URL the browser loads as part of the page (not links to follow).
 LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
@@ -45,14 +48,17 @@ def pages(site: Path) -> list[Path]:
 
 
 class _Resources(html.parser.HTMLParser):
-    """Collect the URLs a page loads (scripts, styles, images, frames)."""
+    """Collect the URLs a page loads (scripts, styles, images, frames) and each image's alt."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.images: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        if tag == "img":
+            self.images.append((attributes.get("src") or "", attributes.get("alt") or ""))
         if tag in LOADED and attributes.get(LOADED[tag]):
             self.urls.append(attributes[LOADED[tag]])
         if tag == "link" and LOADED_LINK_RELS & set((attributes.get("rel") or "").split()):
@@ -163,17 +169,6 @@ def _visible_text(dom: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", dom))
 
 
-class _Images(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.alts: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            attributes = dict(attrs)
-            self.alts.append((attributes.get("src") or "", attributes.get("alt") or ""))
-
-
 def test_no_error_or_warning_in_any_output_cell(site):
     """Cell outputs carry no traceback, no error and no Python warning."""
     output = re.compile(r'<div class="cell_output[^"]*"[^>]*>(.*?)</div>\s*</div>', re.S)
@@ -188,9 +183,9 @@ def test_no_error_or_warning_in_any_output_cell(site):
 def test_every_figure_has_alt_text(site):
     bad = []
     for page in (site / "chapters").glob("*.html"):
-        parser = _Images()
+        parser = _Resources()
         parser.feed(page.read_text(encoding="utf-8"))
-        bad += [f"{page.name}: {src}" for src, alt in parser.alts
+        bad += [f"{page.name}: {src}" for src, alt in parser.images
                 if len(alt) < 10 or alt.endswith((".png", ".svg", ".jpg"))]
     assert not bad, f"images without alt text: {bad}"
 
@@ -209,8 +204,7 @@ def test_every_image_a_page_shows_is_in_the_site(site):
     assert not missing, missing
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs "
-                    "Debian's chromium when it can); the browser test needs it")
+@needs_chromium
 def test_every_page_in_a_browser_without_network(site, tmp_path):
     """Every page, light and dark theme: math typeset, no raw LaTeX, no console error.
 
@@ -240,8 +234,7 @@ def test_every_page_in_a_browser_without_network(site, tmp_path):
     assert len(list(SCREENSHOTS.glob("*.png"))) >= len(jobs)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make test installs "
-                    "Debian's chromium when it can); the browser test needs it")
+@needs_chromium
 def test_search_finds_pinsker_in_a_browser(site, tmp_path):
     with _serve(site) as base:
         dom, console = _render(f"{base}/search.html?q=Pinsker", tmp_path / "profile",
