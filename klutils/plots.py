@@ -1,4 +1,12 @@
-"""One look for every figure of the course: P and Q in the same two colours on every page.
+"""Figures of the course: one look (P and Q in the same two colours on every page), and the
+drawing functions the chapters and the widgets share.
+
+The drawing contract: a ``draw_*(ax, ...)`` function (``draw_*(axes, ...)`` for several panels)
+draws on the axes it is given and nothing else. It does not clear them, does not create a
+figure, and sets labels, limits and a legend but no title: the notebook's title states the
+chapter's point. It returns nothing. Next to each drawing function of a widget stands its
+readout, a plain function from the same values to the HTML text shown beside the figure.
+Every text says KL(P‖Q) the same way.
 
 Examples
 --------
@@ -11,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -18,6 +27,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
+
+from klutils._validation import log_of_base, probability
+from klutils.closed_forms import kl_bernoulli
 
 #: The colour of the true (reference) distribution P on every page.
 P_COLOR = "#1f77b4"
@@ -116,3 +128,80 @@ def plot_distributions(ax: Axes, p: ArrayLike, q: ArrayLike, *,
     ax.set_xticks(x, labels if labels is not None else [str(i) for i in x])
     ax.set_ylim(0, max(1.0, float(max(p.max(), q.max())) * 1.1))
     return ax
+
+
+# --- text: units and values ----------------------------------------------------------------
+
+
+def unit_name(base: float | None) -> str:
+    """The unit of a logarithm base: "nats" (None or e), "bits" (2), else "log-base-b units".
+
+    Examples
+    --------
+    >>> unit_name(None), unit_name(2), unit_name(10)
+    ('nats', 'bits', 'log-base-10 units')
+    """
+    log_of_base(base)
+    if base is None or base == math.e:
+        return "nats"
+    return "bits" if base == 2 else f"log-base-{base:g} units"
+
+
+def amount(value: float, unit: str, digits: int = 4) -> str:
+    """A divergence or entropy as text: ``"0.5850 nats"``, or ``"∞"`` when it is infinite.
+
+    Examples
+    --------
+    >>> amount(0.58496, "nats"), amount(math.inf, "bits")
+    ('0.5850 nats', '∞')
+    """
+    return "∞" if math.isinf(value) else f"{value:.{digits}f} {unit}"
+
+
+# --- the coin: KL against the model's bias (chapter 2) ---------------------------------------
+
+
+def draw_coin_kl(ax: Axes, p: float, q: float) -> None:
+    r"""Draw KL(P‖Q) and KL(Q‖P) against the model's bias, with dots at the model ``q``.
+
+    ``P = Bernoulli(p)`` is the true coin and the horizontal axis the bias of the model
+    ``Bernoulli(q')``, :math:`0 < q' < 1`: KL(P‖Q), an average under P, in ``P_COLOR``;
+    KL(Q‖P), an average under Q, in ``Q_COLOR``; a dashed line at ``q' = p``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_coin_kl(ax, 0.5, 0.6)
+    >>> [line.get_marker() for line in ax.lines].count("o")
+    2
+    """
+    p = probability(p, "p", open_interval=True)
+    q = probability(q, "q", open_interval=True)
+    grid = np.linspace(0.001, 0.999, 999)
+    kl_pq, kl_qp = kl_bernoulli(p, q), kl_bernoulli(q, p)
+    ax.plot(grid, kl_bernoulli(p, grid), color=P_COLOR, label="KL(P‖Q), average under P")
+    ax.plot(grid, kl_bernoulli(grid, p), color=Q_COLOR, label="KL(Q‖P), average under Q")
+    ax.axvline(p, color=REFERENCE_COLOR, linestyle="--", linewidth=1, label=f"q = p = {p:.2f}")
+    ax.plot([q], [kl_pq], "o", color=P_COLOR, markersize=11)  # larger: visible when they meet
+    ax.plot([q], [kl_qp], "o", color=Q_COLOR, markersize=6)
+    ax.annotate(f"q = {q:.2f}", (q, max(kl_pq, kl_qp)), textcoords="offset points",
+                xytext=(8, 8), color=REFERENCE_COLOR)
+    decorate(ax, xlim=(0, 1), ylim=(0, max(2.5, 1.2 * max(kl_pq, kl_qp))),
+             xlabel="model bias q = Q(heads)", ylabel="KL divergence (nats)")
+
+
+def coin_kl_readout(p: float, q: float) -> str:
+    """Both divergences between ``Bernoulli(p)`` and ``Bernoulli(q)``, in nats and bits (HTML).
+
+    Examples
+    --------
+    >>> "KL(P‖Q) = 0.0204 nats" in coin_kl_readout(0.5, 0.6)
+    True
+    """
+    p = probability(p, "p", open_interval=True)
+    q = probability(q, "q", open_interval=True)
+    parts = [f"P = Bernoulli({p:.2f}), Q = Bernoulli({q:.2f})"]
+    for name, value in (("KL(P‖Q)", kl_bernoulli(p, q)), ("KL(Q‖P)", kl_bernoulli(q, p))):
+        parts.append(f"<b>{name} = {value:.4f} nats</b> ({value / math.log(2):.4f} bits)")
+    return " &nbsp;&nbsp; ".join(parts)

@@ -1,0 +1,70 @@
+"""Tests of klutils.plots: every drawing function keeps the drawing contract, and draws and
+reads out what the numerical modules compute."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from klutils import plots
+
+
+def kl_coin(p: float, q: float) -> float:
+    """KL(Bern(p) || Bern(q)) in nats, straight from the definition (independent of klutils)."""
+    return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+
+
+#: (drawing function, number of axes it draws on, its arguments after the axes)
+DRAWINGS = [
+    (plots.draw_coin_kl, 1, (0.3, 0.8)),
+]
+
+
+@pytest.mark.parametrize("draw, n_axes, args", DRAWINGS, ids=lambda x: getattr(x, "__name__", ""))
+def test_drawing_contract(draw, n_axes, args):
+    """Draws only on the axes it is given, adds to them (no clearing), sets no title, returns
+    nothing."""
+    fig = Figure()
+    axes = fig.subplots(1, n_axes + 1)
+    for ax in axes:
+        ax.plot([0, 1], [0, 1], label="already there")
+    given = axes[0] if n_axes == 1 else axes[:n_axes]
+    assert draw(given, *args) is None
+    for ax in axes[:n_axes]:
+        assert ax.lines[0].get_label() == "already there", "the axes were cleared"
+        assert len(ax.lines) + len(ax.patches) + len(ax.images) + len(ax.collections) > 1
+        assert ax.get_title() == "", "the notebook sets the title"
+    spare = axes[n_axes]
+    assert len(spare.lines) == 1 and not spare.patches, "drew on axes it was not given"
+    assert len(fig.axes) == n_axes + 1 or draw is plots.draw_joint_panel  # colorbars
+
+
+def test_units_and_amounts():
+    assert [plots.unit_name(b) for b in (None, math.e, 2, 10)] == [
+        "nats", "nats", "bits", "log-base-10 units"]
+    assert plots.amount(0.5, "bits", 2) == "0.50 bits" and plots.amount(math.inf, "nats") == "∞"
+    with pytest.raises(ValueError, match="base"):
+        plots.unit_name(1)
+
+
+def test_coin_figure_marks_the_model_on_both_curves():
+    ax = Figure().subplots()
+    plots.draw_coin_kl(ax, 0.3, 0.8)
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert sorted(float(line.get_ydata()[0]) for line in dots) == pytest.approx(
+        sorted([kl_coin(0.3, 0.8), kl_coin(0.8, 0.3)]))
+    assert all(float(line.get_xdata()[0]) == 0.8 for line in dots)
+    assert ax.get_xlabel() and "nats" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="q must lie in"):
+        plots.draw_coin_kl(ax, 0.5, 1.0)
+
+
+def test_coin_readout_shows_both_directions():
+    text = plots.coin_kl_readout(0.5, 0.6)
+    assert f"KL(P‖Q) = {kl_coin(0.5, 0.6):.4f} nats" in text
+    assert f"KL(Q‖P) = {kl_coin(0.6, 0.5):.4f} nats" in text
+    assert f"({kl_coin(0.5, 0.6) / math.log(2):.4f} bits)" in text
+    assert np.isclose(kl_coin(0.5, 0.6), 0.0204, atol=1e-4)
