@@ -8,14 +8,19 @@ draw, rewrite the readout, show the PNG (:func:`klutils.widgets.show_figure`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from klutils import plots
 from klutils._validation import probability
+from klutils.classification import label_index_and_logits, logit_loss
 from klutils.widgets import show_figure
 
-__all__ = ["CoinKLWidget", "coin_kl_widget"]
+__all__ = ["CoinKLWidget", "LogitsWidget", "coin_kl_widget", "logits_widget"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -72,3 +77,57 @@ def coin_kl_widget(p: float = 0.5, q: float = 0.6) -> CoinKLWidget:
     True
     """
     return CoinKLWidget(p, q)
+
+
+class LogitsWidget(widgets.VBox):
+    """Chapter 3: one slider per logit, in [-10, 10].
+
+    Figure :func:`klutils.plots.draw_logits`, readout :func:`klutils.plots.logits_readout`.
+    Attributes ``sliders``, ``readout``, ``output``, ``figure``, ``kl`` (nats), ``logits``.
+    """
+
+    def __init__(self, label: str, classes: Sequence[str], logits: ArrayLike) -> None:
+        _, z = label_index_and_logits(label, classes, logits)
+        if np.any(np.abs(z) > 10):
+            raise ValueError(f"logits must lie in [-10, 10] for the sliders; got {z.tolist()}")
+        self.label, self.classes = label, tuple(classes)
+        self.sliders = tuple(
+            widgets.FloatSlider(value=float(v), min=-10.0, max=10.0, step=0.1,
+                                description=f"logit {name}", continuous_update=False)
+            for v, name in zip(z, self.classes, strict=True))
+        self.readout = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure = _figure()
+        self.figure.subplots()
+        self.kl = float("nan")
+        super().__init__(children=[*self.sliders, self.readout, self.output])
+        for slider in self.sliders:
+            slider.observe(self._update, names="value")
+        self._update()
+
+    @property
+    def logits(self) -> np.ndarray:
+        """The slider values."""
+        return np.array([s.value for s in self.sliders])
+
+    def _update(self, change: object = None) -> None:
+        ax = self.figure.axes[0]
+        ax.clear()
+        plots.draw_logits(ax, self.label, self.classes, self.logits)
+        self.kl = logit_loss(self.label, self.classes, self.logits)
+        self.readout.value = plots.logits_readout(self.label, self.classes, self.logits)
+        show_figure(self.output, self.figure, "<logits and KL figure>")
+
+
+def logits_widget(label: str = "cat", classes: Sequence[str] = ("cat", "dog", "rabbit"),
+                  logits: ArrayLike = (2.0, 0.5, -1.0)) -> LogitsWidget:
+    """Chapter 3's widget (see :class:`LogitsWidget`).
+
+    Examples
+    --------
+    >>> w = logits_widget()
+    >>> w.sliders[0].value = 0.5  # cat no longer stands out
+    >>> round(w.kl, 4)
+    0.7989
+    """
+    return LogitsWidget(label, classes, logits)

@@ -27,9 +27,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
+from scipy import special
 
 from klutils._validation import log_of_base, probability
+from klutils.classification import label_index_and_logits, logit_loss
 from klutils.closed_forms import kl_bernoulli
+from klutils.distributions import one_hot
+from klutils.divergences import cross_entropy
 
 #: The colour of the true (reference) distribution P on every page.
 P_COLOR = "#1f77b4"
@@ -205,3 +209,47 @@ def coin_kl_readout(p: float, q: float) -> str:
     for name, value in (("KL(P‖Q)", kl_bernoulli(p, q)), ("KL(Q‖P)", kl_bernoulli(q, p))):
         parts.append(f"<b>{name} = {value:.4f} nats</b> ({value / math.log(2):.4f} bits)")
     return " &nbsp;&nbsp; ".join(parts)
+
+
+# --- a classifier's logits against the one-hot label (chapter 3) ------------------------------
+
+
+def draw_logits(ax: Axes, label: str, classes: Sequence[str], logits: ArrayLike) -> None:
+    """Draw the one-hot label (P) against softmax(logits) (Q), each bar of Q with its value.
+
+    Arguments as :func:`klutils.classification.logit_loss`; the ticks name each class and its
+    logit.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_logits(ax, "cat", ("cat", "dog", "rabbit"), (2.0, 0.5, -1.0))
+    >>> [round(float(bar.get_height()), 3) for bar in ax.patches[3:]]
+    [0.786, 0.175, 0.039]
+    """
+    index, z = label_index_and_logits(label, classes, logits)
+    q = special.softmax(z)
+    plot_distributions(ax, one_hot(index, len(z)), q, labels=list(classes),
+                       p_label=f"P: label = {label}", q_label="Q = softmax(logits)")
+    for x, value in enumerate(q):
+        ax.annotate(f"{value:.3f}", (x + 0.2, value), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(np.arange(len(z)), [f"{name}\nlogit {v:.1f}"
+                                      for name, v in zip(classes, z, strict=True)])
+    decorate(ax, xlabel="class", ylabel="probability", ylim=(0, 1.15))
+
+
+def logits_readout(label: str, classes: Sequence[str], logits: ArrayLike) -> str:
+    """KL(P‖Q) of the label and softmax(logits), as the cross-entropy and as −log q(label).
+
+    Examples
+    --------
+    >>> print(logits_readout("cat", ("cat", "dog"), (0.0, 0.0)).replace("&nbsp;", ""))
+    <b>KL(P‖Q) = 0.6931 nats</b>  = cross-entropy 0.6931 nats  = −log q(cat) = −log 0.5000
+    """
+    index, z = label_index_and_logits(label, classes, logits)
+    q = special.softmax(z)
+    kl = logit_loss(label, classes, z)
+    return (f"<b>KL(P‖Q) = {kl:.4f} nats</b> &nbsp; = cross-entropy "
+            f"{cross_entropy(one_hot(index, len(q)), q):.4f} nats &nbsp; = −log q({label}) = "
+            f"−log {q[index]:.4f}")

@@ -1,28 +1,21 @@
-"""Tests for klutils.classification: losses against hand formulas, the data set, softmax, widget."""
+"""Tests for klutils.classification and klutils.distributions: losses against hand formulas,
+one-hot labels, mixing with the uniform, the loss from logits."""
 
 import math
 
-import ipywidgets as widgets
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 from scipy.special import softmax
 
 import klutils
 from klutils.classification import (
-    LogitsWidget,
     accuracy,
     log_loss,
     logit_loss,
-    logits_widget,
-    one_hot,
     per_example_log_loss,
-    plot_logits,
     reliability_curve,
-    smooth_labels,
-    softmax_naive,
-    two_models_same_accuracy,
 )
+from klutils.distributions import mix_with_uniform, one_hot
 
 MODEL_A = [0.7, 0.2, 0.1]
 MODEL_B = [0.4, 0.3, 0.3]
@@ -78,18 +71,18 @@ def test_accuracy_counts_top_class():
 
 
 def test_smoothing_keeps_a_distribution_and_matches_formula():
-    p = smooth_labels(one_hot(0, 3), 0.1)
+    p = mix_with_uniform(one_hot(0, 3), 0.1)
     assert p.sum() == pytest.approx(1.0, abs=1e-15)
     assert p == pytest.approx([0.9 + 0.1 / 3, 0.1 / 3, 0.1 / 3], rel=1e-15)
-    batch = smooth_labels(one_hot([0, 1, 2, 3], 4), 0.3)
+    batch = mix_with_uniform(one_hot([0, 1, 2, 3], 4), 0.3)
     assert batch.sum(axis=-1) == pytest.approx(np.ones(4), abs=1e-15)
     assert (batch > 0).all()
-    assert smooth_labels([0.2, 0.8], 0.0).tolist() == [0.2, 0.8]
-    assert smooth_labels([0.2, 0.8], 1.0).tolist() == [0.5, 0.5]
+    assert mix_with_uniform([0.2, 0.8], 0.0).tolist() == [0.2, 0.8]
+    assert mix_with_uniform([0.2, 0.8], 1.0).tolist() == [0.5, 0.5]
 
 
 def test_smoothed_cross_entropy_is_entropy_plus_kl():
-    p = smooth_labels(one_hot(0, 3), 0.1)
+    p = mix_with_uniform(one_hot(0, 3), 0.1)
     by_hand = -sum(pi * math.log(qi) for pi, qi in zip(p, MODEL_A, strict=True))
     assert klutils.cross_entropy(p, MODEL_A) == pytest.approx(by_hand, rel=1e-13)
     total = klutils.entropy(p) + klutils.kl_divergence(p, MODEL_A)
@@ -109,55 +102,16 @@ def test_reliability_curve_against_direct_binning():
 
 
 # ---------------------------------------------------------------------------------------------
-# The synthetic data set
+# Logits
 # ---------------------------------------------------------------------------------------------
 
 
-def test_two_models_same_accuracy_different_kl():
-    y, good, sharp = two_models_same_accuracy(np.random.default_rng(2026))
-    assert y.shape == (2000,) and good.shape == sharp.shape == (2000, 3)
-    assert np.allclose(good.sum(axis=1), 1) and np.allclose(sharp.sum(axis=1), 1)
-    assert (np.argmax(good, axis=1) == np.argmax(sharp, axis=1)).all()
-    assert accuracy(y, good) == accuracy(y, sharp)
-    correct = np.mean(np.argmax(good, axis=1) == y)
-    assert accuracy(y, good) == correct
-    assert log_loss(y, sharp) > log_loss(y, good) + 0.3
-    assert sharp.max(axis=1).mean() > good.max(axis=1).mean() + 0.1
-
-
-def test_two_models_is_seeded_and_calibrated():
-    first = two_models_same_accuracy(np.random.default_rng(5), n=4000)
-    second = two_models_same_accuracy(np.random.default_rng(5), n=4000)
-    for a, b in zip(first, second, strict=True):
-        assert np.array_equal(a, b)
-    y, good, sharp = first
-    # labels are drawn from the calibrated model: its average confidence matches its accuracy
-    assert abs(good.max(axis=1).mean() - accuracy(y, good)) < 0.03
-    assert sharp.max(axis=1).mean() - accuracy(y, sharp) > 0.15
-    # and each class appears about as often as the model predicts it
-    assert np.bincount(y, minlength=3) / len(y) == pytest.approx(good.mean(axis=0), abs=0.03)
-
-
-# ---------------------------------------------------------------------------------------------
-# Softmax and logits
-# ---------------------------------------------------------------------------------------------
-
-
-def test_naive_softmax_overflows_but_stable_path_is_finite():
+def test_loss_from_large_logits_is_finite_and_exact():
     z = [1000.0, 1001.0, 0.0]
-    with np.errstate(all="raise"):  # no floating-point warning may escape
-        naive = softmax_naive(z)
-    assert np.isnan(naive[0]) and np.isnan(naive[1])
-    loss = logit_loss("cat", ("cat", "dog", "rabbit"), z)
-    assert math.isfinite(loss)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # nothing overflows
+        loss = logit_loss("cat", ("cat", "dog", "rabbit"), z)
     assert loss == pytest.approx(math.log1p(math.e), rel=1e-14)  # -log(1 / (1 + e))
     assert loss == pytest.approx(log_loss(0, softmax(np.array(z))), rel=1e-12)
-
-
-def test_naive_softmax_agrees_for_small_logits():
-    z = np.array([[2.0, 0.5, -1.0], [0.0, 0.0, 0.0]])
-    e = np.exp(z)
-    assert softmax_naive(z) == pytest.approx(e / e.sum(axis=1, keepdims=True), rel=1e-15)
 
 
 def test_logit_loss_is_shift_invariant():
@@ -167,71 +121,25 @@ def test_logit_loss_is_shift_invariant():
 
 
 # ---------------------------------------------------------------------------------------------
-# Figure and widget
-# ---------------------------------------------------------------------------------------------
-
-
-def test_plot_logits_draws_label_and_prediction():
-    ax = Figure().subplots()
-    kl = plot_logits(ax, "dog", ("cat", "dog"), (0.0, 0.0))
-    assert kl == pytest.approx(math.log(2), rel=1e-14)
-    heights = [patch.get_height() for patch in ax.patches]
-    assert heights == pytest.approx([0.0, 1.0, 0.5, 0.5])
-    assert "0.693" in ax.get_title()
-
-
-def _bar_heights(widget):
-    return [patch.get_height() for patch in widget.figure.axes[0].patches]
-
-
-def test_widget_slider_changes_readout_and_figure():
-    w = logits_widget()
-    assert isinstance(w, LogitsWidget) and isinstance(w, widgets.VBox)
-    assert len(w.sliders) == 3 and w.readout in w.children and w.output in w.children
-    z = np.array([2.0, 0.5, -1.0])
-    q = np.exp(z) / np.exp(z).sum()
-    assert w.kl == pytest.approx(-math.log(q[0]), rel=1e-13)
-    before_text, before_bars = w.readout.value, _bar_heights(w)
-    before_png = w.output.outputs[0]["data"]["image/png"]
-    assert f"{-math.log(q[0]):.4f}" in before_text
-
-    w.sliders[1].value = 3.0  # dog now wins
-    z = np.array([2.0, 3.0, -1.0])
-    q = np.exp(z) / np.exp(z).sum()
-    assert w.kl == pytest.approx(-math.log(q[0]), rel=1e-13)
-    assert w.readout.value != before_text
-    assert f"{-math.log(q[0]):.4f}" in w.readout.value
-    assert _bar_heights(w) != pytest.approx(before_bars)
-    assert _bar_heights(w)[3:] == pytest.approx(q)
-    assert len(w.figure.axes) == 1  # redrawn, not stacked
-    assert len(w.output.outputs) == 1
-    assert w.output.outputs[0]["data"]["image/png"] != before_png
-
-
-# ---------------------------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: one_hot(3, 3), r"\[0, 3\)"),
-    (lambda: one_hot(-1, 3), r"\[0, 3\)"),
+    (lambda: one_hot(3, 3), r"index must lie in \[0, 2\]"),
+    (lambda: one_hot(-1, 3), r"\[0, 2\]"),
     (lambda: one_hot(0.5, 3), "integer"),
     (lambda: one_hot(0, 0), "n_classes"),
-    (lambda: smooth_labels([1.0, 0.0], 1.5), "epsilon"),
-    (lambda: smooth_labels([0.9, 0.0], 0.1), "sum to 1"),
+    (lambda: mix_with_uniform([1.0, 0.0], 1.5), r"weight must lie in \[0, 1\]"),
+    (lambda: mix_with_uniform([0.9, 0.0], 0.1), "sum to 1"),
     (lambda: log_loss([0, 1], [[0.5, 0.5]]), "one entry per row"),
     (lambda: log_loss([0], [[0.5, 0.6]]), "sum to 1"),
     (lambda: log_loss([2], [[0.5, 0.5]]), "labels"),
     (lambda: accuracy([True], [[0.5, 0.5]]), "integer"),
-    (lambda: reliability_curve([0], [[0.5, 0.5]], n_bins=0), "positive integer"),
-    (lambda: two_models_same_accuracy(np.random.default_rng(0), temperature=0.0), "temperature"),
-    (lambda: two_models_same_accuracy(42), "Generator"),
-    (lambda: softmax_naive([1.0, np.nan]), "finite"),
-    (lambda: softmax_naive([]), "empty"),
+    (lambda: reliability_curve([0], [[0.5, 0.5]], n_bins=0), "n_bins must be an integer >= 1"),
+    (lambda: logit_loss("cat", ("cat", "dog"), [np.nan, 0.0]), "logits must be finite"),
     (lambda: logit_loss("cow", ("cat", "dog"), [0.0, 0.0]), "not one of the classes"),
     (lambda: logit_loss("cat", ("cat", "dog"), [0.0, 0.0, 1.0]), "one value per class"),
-    (lambda: logits_widget(logits=(20.0, 0.0, 0.0)), r"\[-10, 10\]"),
 ])
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):

@@ -4,6 +4,7 @@ these go when the widgets are rebuilt on the primitive of klutils.widgets.)"""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -34,3 +35,19 @@ def test_coin_widget_slider_changes_readout_and_figure(png_of):
 def test_coin_widget_bad_input(p, q):
     with pytest.raises(ValueError, match=r"p|q"):
         legacy.coin_kl_widget(p, q)
+
+
+def test_logits_widget_slider_changes_readout_kl_and_bars(png_of):
+    w = legacy.logits_widget()
+    z = np.array([2.0, 0.5, -1.0])
+    assert w.kl == pytest.approx(-math.log(np.exp(z[0]) / np.exp(z).sum()), rel=1e-13)
+    before = png_of(w)
+    w.sliders[1].value = 3.0  # dog now wins
+    z = np.array([2.0, 3.0, -1.0])
+    q = np.exp(z) / np.exp(z).sum()
+    assert w.kl == pytest.approx(-math.log(q[0]), rel=1e-13)
+    assert f"{-math.log(q[0]):.4f}" in w.readout.value
+    assert [p.get_height() for p in w.figure.axes[0].patches][3:] == pytest.approx(q)
+    assert len(w.figure.axes) == 1 and png_of(w) != before
+    with pytest.raises(ValueError, match=r"\[-10, 10\]"):
+        legacy.logits_widget(logits=(20.0, 0.0, 0.0))

@@ -20,6 +20,7 @@ def kl_coin(p: float, q: float) -> float:
 #: (drawing function, number of axes it draws on, its arguments after the axes)
 DRAWINGS = [
     (plots.draw_coin_kl, 1, (0.3, 0.8)),
+    (plots.draw_logits, 1, ("dog", ("cat", "dog"), (0.0, 1.0))),
 ]
 
 
@@ -68,3 +69,18 @@ def test_coin_readout_shows_both_directions():
     assert f"KL(Q‖P) = {kl_coin(0.6, 0.5):.4f} nats" in text
     assert f"({kl_coin(0.5, 0.6) / math.log(2):.4f} bits)" in text
     assert np.isclose(kl_coin(0.5, 0.6), 0.0204, atol=1e-4)
+
+
+def test_logits_figure_draws_label_and_softmax():
+    ax = Figure().subplots()
+    plots.draw_logits(ax, "dog", ("cat", "dog"), (0.0, 0.0))
+    assert [patch.get_height() for patch in ax.patches] == pytest.approx([0.0, 1.0, 0.5, 0.5])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat\nlogit 0.0", "dog\nlogit 0.0"]
+
+
+def test_logits_readout_gives_the_kl_three_ways():
+    z = np.array([2.0, 3.0, -1.0])
+    q = np.exp(z) / np.exp(z).sum()
+    text = plots.logits_readout("cat", ("cat", "dog", "rabbit"), z)
+    assert f"KL(P‖Q) = {-math.log(q[0]):.4f} nats" in text
+    assert f"cross-entropy {-math.log(q[0]):.4f} nats" in text and f"−log {q[0]:.4f}" in text
