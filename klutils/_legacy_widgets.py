@@ -16,11 +16,19 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from klutils import plots
-from klutils._validation import probability
+from klutils._validation import (
+    outcome_labels,
+    probability,
+    single_distribution,
+    single_distribution_pair,
+)
 from klutils.classification import label_index_and_logits, logit_loss
-from klutils.widgets import show_figure
+from klutils.coding import huffman_code
+from klutils.information import entropy_decomposition
+from klutils.widgets import QSlidersWidget, show_figure
 
-__all__ = ["CoinKLWidget", "LogitsWidget", "coin_kl_widget", "logits_widget"]
+__all__ = ["CoinKLWidget", "CrossEntropyWidget", "LogitsWidget", "coin_kl_widget",
+           "cross_entropy_widget", "logits_widget"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -131,3 +139,44 @@ def logits_widget(label: str = "cat", classes: Sequence[str] = ("cat", "dog", "r
     0.7989
     """
     return LogitsWidget(label, classes, logits)
+
+
+class CrossEntropyWidget(QSlidersWidget):
+    """Chapter 4: one slider per outcome sets Q against a fixed P (the Q sliders of
+    :class:`klutils.widgets.QSlidersWidget`).
+
+    Figure :func:`klutils.plots.draw_cross_entropy_panel`, readout
+    :func:`klutils.plots.cross_entropy_readout`. Attributes as the base class, and ``parts``
+    (H(P), KL(P‖Q), H(P, Q) in bits) and ``code`` (the Huffman code built for Q).
+    """
+
+    def update(self) -> None:
+        """Recompute, rewrite the readout, rebuild the code and redraw."""
+        p, q = self.p, self.q
+        self.parts = entropy_decomposition(p, q, base=2)
+        self.code = huffman_code(q, self.labels)
+        for ax in self._axes:
+            ax.clear()
+        plots.draw_cross_entropy_panel(self._axes, p, q, self.labels, base=2)
+        self.readout.value = plots.cross_entropy_readout(p, q, self.labels)
+        show_figure(self.output, self.figure, "<cross-entropy figure>")
+
+
+def cross_entropy_widget(p: ArrayLike, labels: Sequence[str] | None = None,
+                         q: ArrayLike | None = None) -> CrossEntropyWidget:
+    """Chapter 4's widget (see :class:`CrossEntropyWidget`); Q starts uniform by default.
+
+    Examples
+    --------
+    >>> w = cross_entropy_widget([0.5, 0.25, 0.125, 0.125], ["sun", "cloud", "rain", "snow"])
+    >>> round(w.parts.cross_entropy, 4)  # Q uniform: 2 bits per outcome
+    2.0
+    >>> w.set_q([0.5, 0.25, 0.125, 0.125])
+    >>> round(w.parts.kl, 4), round(w.parts.cross_entropy, 4)
+    (0.0, 1.75)
+    """
+    x = single_distribution(p, "p")
+    if len(x) < 2:
+        raise ValueError(f"p must have at least two outcomes to compare; got {len(x)}")
+    x, y = single_distribution_pair(x, np.full(len(x), 1.0 / len(x)) if q is None else q)
+    return CrossEntropyWidget(x, y, outcome_labels(labels, len(x)))

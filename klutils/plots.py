@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -29,11 +30,13 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import special
 
-from klutils._validation import log_of_base, probability
+from klutils._validation import log_of_base, outcome_labels, probability, single_distribution_pair
 from klutils.classification import label_index_and_logits, logit_loss
 from klutils.closed_forms import kl_bernoulli
+from klutils.coding import average_code_length, huffman_code
 from klutils.distributions import one_hot
 from klutils.divergences import cross_entropy
+from klutils.information import entropy_decomposition, joint_table, marginals
 
 #: The colour of the true (reference) distribution P on every page.
 P_COLOR = "#1f77b4"
@@ -253,3 +256,170 @@ def logits_readout(label: str, classes: Sequence[str], logits: ArrayLike) -> str
     return (f"<b>KL(P‖Q) = {kl:.4f} nats</b> &nbsp; = cross-entropy "
             f"{cross_entropy(one_hot(index, len(q)), q):.4f} nats &nbsp; = −log q({label}) = "
             f"−log {q[index]:.4f}")
+
+
+# --- entropy + KL = cross-entropy, and a joint table against its marginals (chapter 4) --------
+
+
+def _axes_pair(axes: Sequence[Axes]) -> list[Axes]:
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) != 2:
+        raise ValueError(f"axes must hold exactly two matplotlib axes; got {len(axes)}")
+    return axes
+
+
+def draw_cross_entropy_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
+                             labels: Sequence[str] | None = None, *, base: float | None = 2,
+                             show_huffman: bool = True) -> None:
+    """Draw P and Q (first axes) and the stacked bar H(P) + KL(P‖Q) = H(P, Q) (second axes).
+
+    The second axes has two bars of average cost per outcome: "code for P" is H(P) (blue);
+    "code for Q" is H(P) with KL(P‖Q) (green) stacked on top, reaching H(P, Q). An infinite KL
+    is drawn hatched up to the top and marked "∞". With ``show_huffman`` (bits only) a diamond
+    on each bar marks the average length under P of a real Huffman code built for P, resp. Q.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    p, q : array_like
+        The true distribution P and the model Q (1-D, same length, each summing to 1).
+    labels : sequence of str, optional
+        Names of the outcomes (default: 0, 1, 2, ...).
+    base : float or None, optional
+        2 (default) gives bits, None gives nats.
+    show_huffman : bool, optional
+        Mark the Huffman codes' average lengths (only when ``base == 2``).
+
+    Raises
+    ------
+    ValueError
+        If there are not exactly two axes, or on invalid ``p``, ``q``, ``labels`` or ``base``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_cross_entropy_panel(axes, [0.5, 0.25, 0.25], [0.25, 0.25, 0.5])
+    >>> axes[1].get_ylabel()
+    'average cost per outcome (bits)'
+    """
+    ax_pq, ax_bar = _axes_pair(axes)
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    parts = entropy_decomposition(x, y, base=base)
+    unit = unit_name(base)
+    plot_distributions(ax_pq, x, y, labels=names)
+    decorate(ax_pq, xlabel="outcome", ylabel="probability",
+             ylim=(0, min(1.0, 1.25 * float(max(x.max(), y.max())))))
+
+    huffman = show_huffman and base == 2
+    lengths = ((average_code_length(x, huffman_code(x)), average_code_length(x, huffman_code(y)))
+               if huffman else ())
+    infinite = math.isinf(parts.kl)
+    finite_top = max([parts.entropy, *lengths] + ([] if infinite else [parts.cross_entropy]))
+    top = 1.2 * max(finite_top, 0.1) + (0.5 if infinite else 0.0)
+    ax_bar.bar([0, 1], [parts.entropy] * 2, width=0.55, color=P_COLOR,
+               label=f"H(P) = {parts.entropy:.3f}")
+    kl_bar = ax_bar.bar([1], [top - parts.entropy if infinite else parts.kl],
+                        bottom=[parts.entropy], width=0.55, color=ACCENT_COLOR,
+                        label=f"KL(P‖Q) = {'∞' if infinite else f'{parts.kl:.3f}'}")[0]
+    ax_bar.text(0, parts.entropy / 2, f"H(P)\n{parts.entropy:.3f}", ha="center", va="center",
+                color="white")
+    if infinite:
+        kl_bar.set_hatch("//")
+        kl_bar.set_alpha(0.6)
+        ax_bar.text(1, (parts.entropy + top) / 2, "KL = ∞", ha="center", va="center",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+    else:
+        if parts.kl >= 0.15 * top:
+            ax_bar.text(1, parts.entropy + parts.kl / 2, f"KL\n{parts.kl:.3f}", ha="center",
+                        va="center", fontsize=9)
+        ax_bar.annotate(f"H(P,Q) = {parts.cross_entropy:.3f}", (1, parts.cross_entropy),
+                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom")
+    if huffman:
+        ax_bar.plot([0.4, 1.4], lengths, "D", color=Q_COLOR, markeredgecolor="black",
+                    label="Huffman code:\nmeasured average")
+        for position, length in zip([0.4, 1.4], lengths, strict=True):
+            ax_bar.annotate(f"{length:.3f}", (position, length), xytext=(7, 0),
+                            textcoords="offset points", ha="left", va="center", fontsize=9)
+    ax_bar.axhline(0.0, color=REFERENCE_COLOR, linewidth=1.0)
+    ax_bar.set_xticks([0, 1], ["code for P", "code for Q"])
+    ax_bar.set(xlim=(-0.5, 1.9), ylim=(0, top), ylabel=f"average cost per outcome ({unit})")
+    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+
+
+def cross_entropy_readout(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | None = None) -> str:
+    """H(P), KL(P‖Q) and H(P, Q) in bits, the Huffman code built for Q and its average length
+    under P, as an HTML table.
+
+    Examples
+    --------
+    >>> "<td>KL(P‖Q)</td><td>= 0.2500 bits</td>" in cross_entropy_readout(
+    ...     [0.5, 0.25, 0.125, 0.125], [0.25] * 4)
+    True
+    """
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    parts = entropy_decomposition(x, y, base=2)
+    code = huffman_code(y, names)
+    words = ", ".join(f"{html.escape(s)}&nbsp;→&nbsp;<code>{w}</code>" for s, w in code.items())
+    return ("<table>"
+            f"<tr><td>H(P)</td><td>= {amount(parts.entropy, 'bits')}</td></tr>"
+            f"<tr><td>KL(P‖Q)</td><td>= {amount(parts.kl, 'bits')}</td></tr>"
+            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{amount(parts.cross_entropy, 'bits')}</b></td>"
+            "</tr>"
+            f"<tr><td>Huffman code for Q</td><td>{words}</td></tr>"
+            f"<tr><td>its average length under P</td><td>= "
+            f"{average_code_length(x, code):.4f} bits</td></tr></table>")
+
+
+def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[str],
+                     y_labels: Sequence[str], *, x_name: str = "X", y_name: str = "Y") -> None:
+    """Heat maps of a joint table P(X, Y) (first axes) and of the product P(X) P(Y) (second).
+
+    Both maps share one colour scale (each with a colour bar) and print each cell's
+    probability; the joint, the "P" of the mutual information as a KL divergence, in blues, the
+    product, its "Q", in oranges.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    joint : array_like
+        2-D table, ``joint[i, j] = P(X = x_labels[i], Y = y_labels[j])``, summing to 1.
+    x_labels, y_labels : sequence of str
+        Names of the rows (values of X) and of the columns (values of Y).
+    x_name, y_name : str, optional
+        Names of the variables, used as axis labels.
+
+    Raises
+    ------
+    ValueError
+        If there are not exactly two axes, the table is invalid, or the labels do not match it.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_joint_panel(axes, [[0.25, 0.25], [0.25, 0.25]], ["a", "b"], ["c", "d"])
+    >>> axes[1].texts[0].get_text()
+    '0.250'
+    """
+    axes = _axes_pair(axes)
+    table = joint_table(joint)
+    rows = outcome_labels(x_labels, table.shape[0])
+    columns = outcome_labels(y_labels, table.shape[1])
+    px, py = marginals(table)
+    product = np.outer(px, py)
+    high = float(max(table.max(), product.max()))
+    for ax, values, cmap in zip(axes, (table, product), ("Blues", "Oranges"), strict=True):
+        image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=high, aspect="auto")
+        for (i, j), value in np.ndenumerate(values):
+            ax.text(j, i, f"{value:.3f}", ha="center", va="center",
+                    color="white" if value > 0.6 * high else "black")
+        ax.set_xticks(range(len(columns)), columns)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.grid(False)
+        ax.figure.colorbar(image, ax=ax, label="probability")
+        decorate(ax, xlabel=y_name, ylabel=x_name)

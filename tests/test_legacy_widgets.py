@@ -7,11 +7,18 @@ from __future__ import annotations
 import math
 import warnings
 
+import ipywidgets
 import numpy as np
 import pytest
 
 from klutils import _legacy_widgets as legacy
+from klutils import cross_entropy, kl_divergence
 from klutils.closed_forms import kl_bernoulli
+from klutils.coding import average_code_length, huffman_code
+
+P = [0.5, 0.25, 0.125, 0.125]
+Q = [0.125, 0.125, 0.25, 0.5]
+LABELS = ["sun", "cloud", "rain", "snow"]
 
 
 def test_coin_widget_slider_changes_readout_and_figure(png_of):
@@ -51,3 +58,66 @@ def test_logits_widget_slider_changes_readout_kl_and_bars(png_of):
     assert len(w.figure.axes) == 1 and png_of(w) != before
     with pytest.raises(ValueError, match=r"\[-10, 10\]"):
         legacy.logits_widget(logits=(20.0, 0.0, 0.0))
+
+
+def test_cross_entropy_widget_starts_uniform_and_exposes_its_parts(png_of):
+    widget = legacy.cross_entropy_widget(P, LABELS)
+    assert isinstance(widget, ipywidgets.VBox) and isinstance(widget, legacy.CrossEntropyWidget)
+    np.testing.assert_allclose(widget.q, [0.25] * 4)
+    assert [s.description for s in widget.sliders] == [f"Q({name})" for name in LABELS]
+    assert isinstance(widget.readout, ipywidgets.HTML)
+    assert widget.parts == pytest.approx((1.75, 0.25, 2.0), abs=1e-14)
+    for text in ("1.7500 bits", "0.2500 bits", "2.0000 bits"):
+        assert text in widget.readout.value
+    assert widget.code == huffman_code([0.25] * 4, LABELS)
+    assert png_of(widget).startswith(b"\x89PNG")
+
+
+def test_cross_entropy_widget_slider_updates_readout_code_and_figure(png_of):
+    widget = legacy.cross_entropy_widget(P, LABELS)
+    readout, png = widget.readout.value, png_of(widget)
+    widget.sliders[3].value = 0.55  # more snow; the others keep their equal shares
+    expected_q = [0.15, 0.15, 0.15, 0.55]
+    np.testing.assert_allclose(widget.q, expected_q, rtol=1e-12)
+    assert widget.readout.value != readout and png_of(widget) != png
+    kl = kl_divergence(P, expected_q, base=2)
+    ce = cross_entropy(P, expected_q, base=2)
+    assert widget.parts.kl == pytest.approx(kl, rel=1e-12)
+    assert f"{kl:.4f} bits" in widget.readout.value
+    assert f"{ce:.4f} bits" in widget.readout.value
+    assert widget.code == huffman_code(widget.q, LABELS)
+    length = average_code_length(P, widget.code)
+    assert f"{length:.4f} bits" in widget.readout.value
+    heights = [bar.get_height() for bar in widget.figure.axes[1].patches]
+    np.testing.assert_allclose(heights[2], kl, rtol=1e-12)
+
+
+def test_cross_entropy_widget_set_q_to_p_gives_zero_kl_and_the_entropy():
+    widget = legacy.cross_entropy_widget(P, LABELS, Q)
+    assert widget.parts.kl == pytest.approx(0.875)
+    widget.set_q(P)
+    assert widget.parts.kl == pytest.approx(0.0, abs=1e-15)
+    assert widget.parts.cross_entropy == pytest.approx(1.75)
+    assert "0.0000 bits" in widget.readout.value
+    with pytest.raises(ValueError, match="same number of outcomes"):
+        widget.set_q([0.5, 0.5])
+
+
+def test_cross_entropy_widget_zero_slider_makes_the_cross_entropy_infinite_but_the_code_finite():
+    widget = legacy.cross_entropy_widget(P, LABELS)
+    widget.sliders[3].value = 0.0
+    assert widget.parts.cross_entropy == math.inf
+    assert "∞" in widget.readout.value
+    assert "snow" in widget.code  # Huffman still gives the "impossible" outcome a codeword
+    assert math.isfinite(average_code_length(P, widget.code))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"p": [1.0]}, "at least two outcomes"),
+    ({"p": [0.5, 0.6]}, "sum to 1"),
+    ({"p": P, "q": [0.5, 0.5]}, "same number of outcomes"),
+    ({"p": P, "labels": ["a", "b"]}, "labels"),
+])
+def test_cross_entropy_widget_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        legacy.cross_entropy_widget(**kwargs)

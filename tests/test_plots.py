@@ -10,6 +10,13 @@ import pytest
 from matplotlib.figure import Figure
 
 from klutils import plots
+from klutils.coding import average_code_length, huffman_code
+from klutils.information import entropy_decomposition
+
+P = [0.5, 0.25, 0.125, 0.125]
+Q = [0.125, 0.125, 0.25, 0.5]
+LABELS = ["sun", "cloud", "rain", "snow"]
+WEATHER_UMBRELLA = [[0.05, 0.45], [0.10, 0.15], [0.20, 0.05]]
 
 
 def kl_coin(p: float, q: float) -> float:
@@ -21,6 +28,8 @@ def kl_coin(p: float, q: float) -> float:
 DRAWINGS = [
     (plots.draw_coin_kl, 1, (0.3, 0.8)),
     (plots.draw_logits, 1, ("dog", ("cat", "dog"), (0.0, 1.0))),
+    (plots.draw_cross_entropy_panel, 2, ([0.5, 0.5], [0.9, 0.1])),
+    (plots.draw_joint_panel, 2, ([[0.4, 0.1], [0.1, 0.4]], ["a", "b"], ["c", "d"])),
 ]
 
 
@@ -84,3 +93,73 @@ def test_logits_readout_gives_the_kl_three_ways():
     text = plots.logits_readout("cat", ("cat", "dog", "rabbit"), z)
     assert f"KL(P‖Q) = {-math.log(q[0]):.4f} nats" in text
     assert f"cross-entropy {-math.log(q[0]):.4f} nats" in text and f"−log {q[0]:.4f}" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Entropy + KL = cross-entropy, and mutual information (chapter 4)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cross_entropy_panel_draws_the_three_numbers_and_the_huffman_lengths():
+    axes = Figure().subplots(1, 2)
+    plots.draw_cross_entropy_panel(axes, P, Q, LABELS)
+    ax_pq, ax_bar = axes
+    np.testing.assert_allclose([bar.get_height() for bar in ax_pq.patches], P + Q)
+    heights = [bar.get_height() for bar in ax_bar.patches]
+    bottoms = [bar.get_y() for bar in ax_bar.patches]
+    np.testing.assert_allclose(heights, [1.75, 1.75, 0.875], rtol=1e-14)
+    np.testing.assert_allclose(bottoms, [0.0, 0.0, 1.75], rtol=1e-14)
+    [diamonds] = [line for line in ax_bar.lines if line.get_marker() == "D"]
+    np.testing.assert_allclose(diamonds.get_ydata(), [average_code_length(P, huffman_code(P)),
+                                                      average_code_length(P, huffman_code(Q))])
+    assert "bits" in ax_bar.get_ylabel()
+    legend = [text.get_text() for text in ax_bar.get_legend().get_texts()]
+    assert "H(P) = 1.750" in legend and "KL(P‖Q) = 0.875" in legend
+    assert "probability" in ax_pq.get_ylabel()
+    # nats: no Huffman marks
+    axes = Figure().subplots(1, 2)
+    plots.draw_cross_entropy_panel(axes, P, P, LABELS, base=None)
+    assert len(axes[1].patches) == 3 and "nats" in axes[1].get_ylabel()
+    assert not [line for line in axes[1].lines if line.get_marker() == "D"]
+    assert axes[1].patches[2].get_height() == pytest.approx(0.0, abs=1e-15)
+
+
+def test_cross_entropy_panel_marks_an_infinite_kl():
+    axes = Figure().subplots(1, 2)
+    plots.draw_cross_entropy_panel(axes, P, [0.5, 0.5, 0.0, 0.0], LABELS)
+    kl_bar = axes[1].patches[2]
+    assert kl_bar.get_hatch() == "//" and np.isfinite(kl_bar.get_height())
+    assert "KL = ∞" in [text.get_text() for text in axes[1].texts]
+
+
+def test_cross_entropy_panel_rejects_bad_input():
+    with pytest.raises(ValueError, match="two"):
+        plots.draw_cross_entropy_panel(Figure().subplots(1, 3), P, Q)
+    with pytest.raises(ValueError, match="labels"):
+        plots.draw_cross_entropy_panel(Figure().subplots(1, 2), P, Q, ["a", "b"])
+
+
+def test_joint_panel_shows_the_table_and_the_product():
+    axes = Figure().subplots(1, 2)
+    plots.draw_joint_panel(axes, WEATHER_UMBRELLA, ["sun", "cloud", "rain"],
+                           ["umbrella", "none"], x_name="weather", y_name="umbrella?")
+    joint_image, product_image = (ax.get_images()[0] for ax in axes)
+    np.testing.assert_allclose(joint_image.get_array(), WEATHER_UMBRELLA)
+    np.testing.assert_allclose(product_image.get_array(),
+                               np.outer([0.5, 0.25, 0.25], [0.35, 0.65]), rtol=1e-14)
+    assert joint_image.get_clim() == product_image.get_clim()  # one colour scale
+    assert axes[0].get_ylabel() == "weather" and axes[0].get_xlabel() == "umbrella?"
+    assert "0.450" in [text.get_text() for text in axes[0].texts]
+    with pytest.raises(ValueError, match="labels"):
+        plots.draw_joint_panel(Figure().subplots(1, 2), WEATHER_UMBRELLA, ["a", "b"], ["c", "d"])
+
+
+def test_cross_entropy_readout():
+    text = plots.cross_entropy_readout(P, Q, LABELS)
+    parts = entropy_decomposition(P, Q)
+    for value in parts:
+        assert f"{value:.4f} bits" in text
+    code = huffman_code(Q, LABELS)
+    assert all(f"<code>{word}</code>" in text for word in code.values())
+    assert f"{average_code_length(P, code):.4f} bits" in text
+    assert "∞" in plots.cross_entropy_readout(P, [0.5, 0.5, 0.0, 0.0])
