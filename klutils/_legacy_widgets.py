@@ -19,16 +19,18 @@ from klutils import plots
 from klutils._validation import (
     outcome_labels,
     probability,
+    real_number,
     single_distribution,
     single_distribution_pair,
 )
 from klutils.classification import label_index_and_logits, logit_loss
 from klutils.coding import huffman_code
+from klutils.gaussian import gaussian_fits, two_mode_mixture
 from klutils.information import entropy_decomposition
 from klutils.widgets import QSlidersWidget, show_figure
 
-__all__ = ["CoinKLWidget", "CrossEntropyWidget", "LogitsWidget", "coin_kl_widget",
-           "cross_entropy_widget", "logits_widget"]
+__all__ = ["CoinKLWidget", "CrossEntropyWidget", "LogitsWidget", "ModeSeparationWidget",
+           "coin_kl_widget", "cross_entropy_widget", "logits_widget", "mode_separation_widget"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -180,3 +182,54 @@ def cross_entropy_widget(p: ArrayLike, labels: Sequence[str] | None = None,
         raise ValueError(f"p must have at least two outcomes to compare; got {len(x)}")
     x, y = single_distribution_pair(x, np.full(len(x), 1.0 / len(x)) if q is None else q)
     return CrossEntropyWidget(x, y, outcome_labels(labels, len(x)))
+
+
+class ModeSeparationWidget(widgets.VBox):
+    """Chapter 5: a slider for the distance d between the two modes of P, in [0, 10].
+
+    Figure :func:`klutils.plots.draw_gaussian_fits`, readout
+    :func:`klutils.plots.gaussian_fits_readout`, numbers :func:`klutils.gaussian.gaussian_fits`.
+    Attributes ``slider``, ``readout``, ``output``, ``figure``, ``fits``.
+    """
+
+    def __init__(self, separation: float, weights: tuple[float, float], sigma: float) -> None:
+        self.weights, self.sigma = weights, sigma
+        self.slider = widgets.FloatSlider(value=separation, min=0.0, max=10.0, step=0.25,
+                                          description="mode separation d",
+                                          readout_format=".2f", continuous_update=False,
+                                          style=_STYLE)
+        self.readout = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure = _figure(1.25, 1.1)
+        self.figure.subplots()
+        super().__init__([self.slider, self.readout, self.output])
+        self.slider.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _redraw(self, change: object = None) -> None:
+        mixture = two_mode_mixture(self.slider.value, self.weights, self.sigma)
+        self.fits = gaussian_fits(*mixture)
+        ax = self.figure.axes[0]
+        ax.clear()
+        limit = 10.0 / 2 + 4 * self.sigma
+        plots.draw_gaussian_fits(ax, mixture, self.fits, xlim=(-limit, limit))
+        self.readout.value = plots.gaussian_fits_readout(self.fits)
+        show_figure(self.output, self.figure, f"<Gaussian fits, d = {self.slider.value:.2f}>")
+
+
+def mode_separation_widget(separation: float = 6.0, weights: Sequence[float] = (0.6, 0.4),
+                           sigma: float = 1.0) -> ModeSeparationWidget:
+    """Chapter 5's widget (see :class:`ModeSeparationWidget`).
+
+    Examples
+    --------
+    >>> w = mode_separation_widget(6.0)
+    >>> round(w.fits.forward[0], 3), round(w.fits.reverse[0], 3)
+    (-0.6, -2.988)
+    >>> w.slider.value = 0.0
+    >>> round(w.fits.forward[1], 3), round(w.fits.reverse[1], 3)
+    (1.0, 1.0)
+    """
+    d = real_number(separation, "separation", low=0.0, high=10.0)
+    two_mode_mixture(d, weights, sigma)  # validate before building anything
+    return ModeSeparationWidget(d, tuple(float(v) for v in weights), float(sigma))

@@ -332,8 +332,8 @@ def real_array(value: object, name: str, *, ndim: int | None = None,
     array = array.astype(np.float64)
     bad = np.isnan(array) | (np.isinf(array) if not allow_infinite else False)
     if np.any(bad):
-        raise ValueError(f"{name} must be finite numbers; it contains "
-                         f"{float(array[bad].flat[0])!r}")
+        raise ValueError(f"{name} must be {'numbers' if allow_infinite else 'finite numbers'}; "
+                         f"it contains {float(array[bad].flat[0])!r}")
     too_low = array <= low if low_open else array < low
     if np.any(too_low):
         raise ValueError(f"{name} must be {_range_text(low, math.inf, low_open, True)}; got "

@@ -55,7 +55,6 @@ from klutils.plots import (
     decorate,
     use_course_style,
 )
-from klutils.variational import gaussian_entropy
 from klutils.widgets import show_figure
 
 __all__ = [
@@ -73,7 +72,6 @@ __all__ = [
     "information_gain_curve",
     "kl_beta",
     "kl_to_truth",
-    "normal_entropy",
     "polynomial_data",
     "posterior_widget",
 ]
@@ -474,35 +472,6 @@ def aic(log_likelihood: float, n_params: int) -> float:
         raise ValueError(f"log_likelihood must be a finite number; got {log_likelihood!r}")
     k = _count(n_params, "n_params")
     return 2.0 * k - 2.0 * float(log_likelihood)
-
-
-def normal_entropy(sigma: float) -> float:
-    r"""Differential entropy of a normal distribution, :math:`\tfrac12 \log(2\pi e \sigma^2)` nats.
-
-    In the regression setup this is :math:`H(P)`, the expected log loss of the true model itself:
-    no fitted model can have a smaller expected cross-entropy.
-
-    Parameters
-    ----------
-    sigma : float
-        Standard deviation (> 0).
-
-    Returns
-    -------
-    float
-        The entropy in nats (negative when ``sigma`` is small).
-
-    Raises
-    ------
-    ValueError
-        If ``sigma`` is not a finite number > 0.
-
-    Examples
-    --------
-    >>> round(normal_entropy(1.0), 6)
-    1.418939
-    """
-    return gaussian_entropy(sigma)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from klutils.closed_forms import kl_bernoulli
 from klutils.coding import average_code_length, huffman_code
 from klutils.distributions import one_hot
 from klutils.divergences import cross_entropy
+from klutils.gaussian import GaussianFits, gaussian_mixture_logpdf, normal_logpdf
 from klutils.information import entropy_decomposition, joint_table, marginals
 
 #: The colour of the true (reference) distribution P on every page.
@@ -423,3 +424,74 @@ def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[
         ax.grid(False)
         ax.figure.colorbar(image, ax=ax, label="probability")
         decorate(ax, xlabel=y_name, ylabel=x_name)
+
+
+# --- a two-mode mixture and its forward and reverse Gaussian fits (chapter 5) -----------------
+
+
+def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike],
+                       fits: GaussianFits, *, xlim: tuple[float, float] | None = None) -> None:
+    """Draw a mixture P (filled, ``P_COLOR``) and its two Gaussian fits (``Q_COLOR``).
+
+    The forward fit (minimum of KL(P‖Q)) solid, the reverse fit (minimum of KL(Q‖P)) dashed; the
+    legend gives each fit's minimised divergence in nats and its parameters.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    mixture : tuple
+        ``(weights, means, sigmas)`` of P (see :func:`klutils.gaussian.gaussian_mixture_logpdf`).
+    fits : GaussianFits
+        The fits, from :func:`klutils.gaussian.gaussian_fits`.
+    xlim : pair of float, optional
+        The x range (default: wide enough for P and both fits).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from klutils.gaussian import gaussian_fits, two_mode_mixture
+    >>> ax = Figure().subplots()
+    >>> mixture = two_mode_mixture(5.0)
+    >>> draw_gaussian_fits(ax, mixture, gaussian_fits(*mixture))
+    >>> len(ax.lines)
+    3
+    """
+    weights, means, sigmas = (np.asarray(a, dtype=float) for a in mixture)
+    if xlim is None:
+        mu_f, sigma_f = fits.forward
+        low = min(means.min() - 4 * sigmas.max(), mu_f - 4 * sigma_f)
+        high = max(means.max() + 4 * sigmas.max(), mu_f + 4 * sigma_f)
+    else:
+        low, high = (float(v) for v in xlim)
+    x = np.linspace(low, high, 801)
+    p = np.exp(gaussian_mixture_logpdf(x, weights, means, sigmas))
+    ax.fill_between(x, p, color=P_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(x, p, color=P_COLOR, linewidth=2, label="P: the two-mode mixture")
+    styles = (("forward", fits.forward, fits.forward_kl[0], "-", "KL(P‖Q)"),
+              ("reverse", fits.reverse, fits.reverse_kl[1], "--", "KL(Q‖P)"))
+    for name, (mu, sigma), kl, style, minimised in styles:
+        ax.plot(x, np.exp(normal_logpdf(x, mu, sigma)), color=Q_COLOR, linestyle=style,
+                linewidth=2, label=f"Q {name}: min {minimised} = {kl:.3f} nats "
+                                   f"(μ = {mu:.2f}, σ = {sigma:.2f})")
+    top = max(float(p.max()), 1.0 / (math.sqrt(2 * math.pi) * fits.reverse[1]))
+    decorate(ax, xlim=(low, high), ylim=(0, 1.35 * top), xlabel="x",
+             ylabel="probability density (per unit x)")
+
+
+def gaussian_fits_readout(fits: GaussianFits) -> str:
+    """Both fits (μ, σ) and both divergences of each, in nats, as an HTML table.
+
+    Examples
+    --------
+    >>> from klutils.gaussian import gaussian_fits, two_mode_mixture
+    >>> gaussian_fits_readout(gaussian_fits(*two_mode_mixture(2.0))).count(" nats</td>")
+    4
+    """
+    rows = ["<tr><th>fit</th><th>μ</th><th>σ</th><th>KL(P‖Q)</th><th>KL(Q‖P)</th></tr>"]
+    for name, (mu, sigma), (kl_pq, kl_qp) in (
+            ("forward (min KL(P‖Q))", fits.forward, fits.forward_kl),
+            ("reverse (min KL(Q‖P))", fits.reverse, fits.reverse_kl)):
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{mu:.3f}</td><td>{sigma:.3f}</td>"
+                    f"<td>{kl_pq:.4f} nats</td><td>{kl_qp:.4f} nats</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"

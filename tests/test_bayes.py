@@ -25,10 +25,10 @@ from klutils.bayes import (
     information_gain_curve,
     kl_beta,
     kl_to_truth,
-    normal_entropy,
     polynomial_data,
     posterior_widget,
 )
+from klutils.gaussian import normal_entropy
 
 TRUE_COEF = np.array([0.5, 1.0, 0.0, -2.0])
 SIGMA = 0.3
@@ -224,12 +224,6 @@ def test_fit_polynomial_log_likelihood_and_kl_against_scipy():
         by_hand = np.mean(np.log(fit.sigma / SIGMA)
                           + (SIGMA**2 + (f - fit.predict(x)) ** 2) / (2 * fit.sigma**2) - 0.5)
         assert kl_to_truth(fit, x, TRUE_COEF, SIGMA) == pytest.approx(by_hand, rel=1e-10)
-
-
-def test_normal_entropy():
-    assert normal_entropy(0.3) == pytest.approx(stats.norm(0, 0.3).entropy(), rel=1e-14)
-    with pytest.raises(ValueError, match="sigma"):
-        normal_entropy(0.0)
 
 
 def test_compare_polynomials_table():

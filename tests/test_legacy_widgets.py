@@ -10,9 +10,10 @@ import warnings
 import ipywidgets
 import numpy as np
 import pytest
+from scipy import stats
 
 from klutils import _legacy_widgets as legacy
-from klutils import cross_entropy, kl_divergence
+from klutils import cross_entropy, gaussian, kl_divergence
 from klutils.closed_forms import kl_bernoulli
 from klutils.coding import average_code_length, huffman_code
 
@@ -121,3 +122,41 @@ def test_cross_entropy_widget_zero_slider_makes_the_cross_entropy_infinite_but_t
 def test_cross_entropy_widget_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         legacy.cross_entropy_widget(**kwargs)
+
+
+def test_mode_separation_widget_changes_the_fits_readout_and_figure(png_of):
+    widget = legacy.mode_separation_widget(6.0)
+    assert isinstance(widget, legacy.ModeSeparationWidget) and isinstance(widget, ipywidgets.VBox)
+    assert widget.slider in widget.children and widget.readout in widget.children
+    assert isinstance(widget.output, ipywidgets.Output)
+    assert png_of(widget).startswith(b"\x89PNG")
+    before = (widget.fits, widget.readout.value, png_of(widget),
+              widget.figure.axes[0].lines[2].get_ydata().copy())
+    assert widget.fits.reverse[0] == pytest.approx(-3.0, abs=0.05)  # on the heavier mode
+    assert f"{widget.fits.forward[1]:.3f}" in widget.readout.value
+
+    widget.slider.value = 2.0  # modes close together: one bump, both fits nearly agree
+    mixture = gaussian.two_mode_mixture(2.0, (0.6, 0.4))
+    assert widget.fits.forward == pytest.approx(gaussian.mixture_moments(*mixture), rel=1e-12)
+    assert widget.fits != before[0]
+    assert widget.readout.value != before[1]
+    assert png_of(widget) != before[2]
+    reverse_line = widget.figure.axes[0].lines[2]
+    assert not np.allclose(reverse_line.get_ydata(), before[3])
+    np.testing.assert_allclose(reverse_line.get_ydata(),
+                               stats.norm(*widget.fits.reverse).pdf(
+                                   reverse_line.get_xdata()), rtol=1e-12)
+    assert abs(widget.fits.reverse[0] - widget.fits.forward[0]) < 0.05
+    assert f"{widget.fits.reverse_kl[1]:.4f} nats" in widget.readout.value
+    assert len(widget.figure.axes[0].lines) == 3  # redrawn, not drawn on top
+
+
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((11.0,), r"separation must lie in \[0, 10\]"), ((5.0, (0.7, 0.7)), "sum to 1"),
+    ((5.0, (0.5, 0.5), 0.0), "sigma must be positive"),
+])
+def test_mode_separation_widget_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        legacy.mode_separation_widget(*args)

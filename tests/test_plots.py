@@ -7,12 +7,16 @@ import math
 
 import numpy as np
 import pytest
+import scipy.stats
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from klutils import plots
 from klutils.coding import average_code_length, huffman_code
+from klutils.gaussian import gaussian_fits
 from klutils.information import entropy_decomposition
 
+MIXTURE = ([0.6, 0.4], [-3.0, 3.0], [1.0, 1.0])  # d = 6, far apart
 P = [0.5, 0.25, 0.125, 0.125]
 Q = [0.125, 0.125, 0.25, 0.5]
 LABELS = ["sun", "cloud", "rain", "snow"]
@@ -30,6 +34,7 @@ DRAWINGS = [
     (plots.draw_logits, 1, ("dog", ("cat", "dog"), (0.0, 1.0))),
     (plots.draw_cross_entropy_panel, 2, ([0.5, 0.5], [0.9, 0.1])),
     (plots.draw_joint_panel, 2, ([[0.4, 0.1], [0.1, 0.4]], ["a", "b"], ["c", "d"])),
+    (plots.draw_gaussian_fits, 1, (MIXTURE, gaussian_fits(*MIXTURE))),
 ]
 
 
@@ -163,3 +168,32 @@ def test_cross_entropy_readout():
     assert all(f"<code>{word}</code>" in text for word in code.values())
     assert f"{average_code_length(P, code):.4f} bits" in text
     assert "∞" in plots.cross_entropy_readout(P, [0.5, 0.5, 0.0, 0.0])
+
+
+# --- a two-mode mixture and its Gaussian fits (chapter 5) ------------------------------------
+
+def test_draw_gaussian_fits_draws_p_and_both_fits_in_the_course_colours():
+    ax = Figure().subplots()
+    fits = gaussian_fits(*MIXTURE)
+    plots.draw_gaussian_fits(ax, MIXTURE, fits, xlim=(-9, 9))
+    mixture_line, forward_line, reverse_line = ax.lines
+    assert to_hex(mixture_line.get_color()) == plots.P_COLOR
+    assert to_hex(forward_line.get_color()) == plots.Q_COLOR == to_hex(reverse_line.get_color())
+    x = forward_line.get_xdata()
+    assert x[0] == -9 and x[-1] == 9
+    pdf = sum(w * scipy.stats.norm(m, s).pdf(x) for w, m, s in zip(*MIXTURE, strict=True))
+    np.testing.assert_allclose(mixture_line.get_ydata(), pdf, rtol=1e-12)
+    np.testing.assert_allclose(reverse_line.get_ydata(),
+                               scipy.stats.norm(*fits.reverse).pdf(x), rtol=1e-12)
+    assert f"{fits.reverse_kl[1]:.3f} nats" in reverse_line.get_label()
+    assert f"{fits.forward_kl[0]:.3f} nats" in forward_line.get_label()
+    assert "density" in ax.get_ylabel()
+
+
+def test_gaussian_fits_readout_lists_both_fits_and_both_divergences():
+    fits = gaussian_fits(*MIXTURE)
+    text = plots.gaussian_fits_readout(fits)
+    for value in (*fits.forward, *fits.reverse):
+        assert f"<td>{value:.3f}</td>" in text
+    for value in (*fits.forward_kl, *fits.reverse_kl):
+        assert f"{value:.4f} nats" in text
