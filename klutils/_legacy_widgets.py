@@ -17,20 +17,24 @@ from numpy.typing import ArrayLike
 
 from klutils import plots
 from klutils._validation import (
+    integer,
     outcome_labels,
     probability,
     real_number,
     single_distribution,
     single_distribution_pair,
 )
+from klutils.bernoulli import beta_bernoulli_posterior
 from klutils.classification import label_index_and_logits, logit_loss
+from klutils.closed_forms import kl_beta
 from klutils.coding import huffman_code
 from klutils.gaussian import gaussian_fits, two_mode_mixture
 from klutils.information import entropy_decomposition
 from klutils.widgets import QSlidersWidget, show_figure
 
 __all__ = ["CoinKLWidget", "CrossEntropyWidget", "LogitsWidget", "ModeSeparationWidget",
-           "coin_kl_widget", "cross_entropy_widget", "logits_widget", "mode_separation_widget"]
+           "PosteriorWidget", "coin_kl_widget", "cross_entropy_widget", "logits_widget",
+           "mode_separation_widget", "posterior_widget"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -233,3 +237,68 @@ def mode_separation_widget(separation: float = 6.0, weights: Sequence[float] = (
     d = real_number(separation, "separation", low=0.0, high=10.0)
     two_mode_mixture(d, weights, sigma)  # validate before building anything
     return ModeSeparationWidget(d, tuple(float(v) for v in weights), float(sigma))
+
+
+class PosteriorWidget(widgets.VBox):
+    """Chapter 6: sliders for the prior Beta(a, b) and the number n of seeded flips seen.
+
+    Figure :func:`klutils.plots.draw_beta_posterior`, readout
+    :func:`klutils.plots.beta_posterior_readout`. Attributes ``flips``, ``p_true``,
+    ``a_slider``, ``b_slider``, ``n_slider``, ``readout``, ``output``, ``figure`` and
+    ``information_gain`` (KL(posterior‖prior) in nats).
+    """
+
+    def __init__(self, a: float, b: float, n: int, flips: np.ndarray, p_true: float) -> None:
+        self.flips, self.p_true = flips, p_true
+        options = {"continuous_update": False, "style": _STYLE}
+        self.a_slider = widgets.FloatSlider(value=a, min=0.5, max=50.0, step=0.5,
+                                            description="prior a", **options)
+        self.b_slider = widgets.FloatSlider(value=b, min=0.5, max=50.0, step=0.5,
+                                            description="prior b", **options)
+        self.n_slider = widgets.IntSlider(value=n, min=0, max=len(flips), step=1,
+                                          description="flips seen n", **options)
+        self.readout = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure = _figure()
+        self.figure.subplots()
+        for slider in (self.a_slider, self.b_slider, self.n_slider):
+            slider.observe(self.update, names="value")
+        super().__init__([widgets.HBox([widgets.VBox([self.a_slider, self.b_slider,
+                                                      self.n_slider]), self.readout]),
+                          self.output])
+        self.update()
+
+    def update(self, change: object = None) -> None:
+        """Recompute the posterior and the information gain, rewrite the readout, redraw."""
+        a, b, seen = self.a_slider.value, self.b_slider.value, self.flips[:self.n_slider.value]
+        posterior = beta_bernoulli_posterior(a, b, seen)
+        self.information_gain = float(kl_beta(*posterior, a, b))
+        ax = self.figure.axes[0]
+        ax.clear()
+        plots.draw_beta_posterior(ax, (a, b), posterior, p_true=self.p_true)
+        self.readout.value = plots.beta_posterior_readout(a, b, seen)
+        show_figure(self.output, self.figure, "<prior and posterior figure>")
+
+
+def posterior_widget(a: float = 1.0, b: float = 1.0, n: int = 20, p_true: float = 0.7, *,
+                     max_flips: int = 1000, seed: int = 2026) -> PosteriorWidget:
+    """Chapter 6's widget (see :class:`PosteriorWidget`): ``a``, ``b`` in [0.5, 50], ``n`` in
+    [0, max_flips] of ``max_flips`` (at most 100000) flips drawn with ``default_rng(seed)``.
+
+    Examples
+    --------
+    >>> w = posterior_widget(n=0)
+    >>> w.information_gain
+    0.0
+    >>> w.n_slider.value = 100
+    >>> w.information_gain > 1
+    True
+    """
+    a = real_number(a, "a", low=0.5, high=50.0)
+    b = real_number(b, "b", low=0.5, high=50.0)
+    size = integer(max_flips, "max_flips", minimum=1, maximum=100_000)
+    count = integer(n, "n", minimum=0, maximum=size)
+    p = probability(p_true, "p_true")
+    flips = (np.random.default_rng(integer(seed, "seed", minimum=0)).random(size)
+             < p).astype(np.int64)
+    return PosteriorWidget(a, b, count, flips, p)

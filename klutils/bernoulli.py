@@ -1,4 +1,5 @@
-r"""Coins, that is Bernoulli distributions: telling two apart from flips.
+r"""Coins, that is Bernoulli distributions: telling two apart from flips, and learning a coin's
+bias from them.
 
 A coin ``Bernoulli(p)`` gives heads (``1``) with probability ``p``. After ``n`` flips
 :math:`x_1, \dots, x_n` of the true coin ``P = Bernoulli(p)``, the log-likelihood ratio against a
@@ -6,12 +7,21 @@ model ``Q = Bernoulli(q)`` is :math:`\Lambda_n = \sum_i \log P(x_i)/Q(x_i)` nats
 mean :math:`\mathrm{KL}(P\,\|\,Q)` (:func:`klutils.kl_bernoulli`). The likelihood-ratio decision
 picks P when :math:`\Lambda_n > 0`, Q when :math:`\Lambda_n < 0`, and tosses a fair coin at 0.
 
+Learning the bias :math:`\theta` of one coin: a Beta prior :math:`\mathrm{Beta}(a, b)` becomes,
+after :math:`k` heads in :math:`n` flips, the posterior :math:`\mathrm{Beta}(a + k, b + n - k)`
+(:func:`beta_bernoulli_posterior`). The information the flips gave is
+:math:`\mathrm{KL}(\text{posterior} \,\|\, \text{prior})` (:func:`klutils.kl_beta`); it grows
+like :math:`\tfrac12 \log n` (:func:`expected_information_gain`,
+:func:`information_gain_asymptote`).
+
 Examples
 --------
 >>> flips_to_distinguish(0.5, 0.6)
 279
 >>> round(probability_correct_decision(0.5, 0.6, 279), 4)
 0.9533
+>>> beta_bernoulli_posterior(1, 1, [1, 1, 0])
+(3.0, 2.0)
 """
 
 from __future__ import annotations
@@ -22,10 +32,26 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from klutils._validation import integer, integer_array, probability, real_number
-from klutils.closed_forms import kl_bernoulli
+from klutils._validation import (
+    binary_array,
+    integer,
+    integer_array,
+    positive_number,
+    probability,
+    real_number,
+)
+from klutils.closed_forms import kl_bernoulli, kl_beta
 
-__all__ = ["flips_to_distinguish", "probability_correct_decision"]
+__all__ = [
+    "beta_bernoulli_posterior",
+    "expected_information_gain",
+    "flips_to_distinguish",
+    "information_gain_asymptote",
+    "probability_correct_decision",
+]
+
+#: Largest number of flips :func:`expected_information_gain` sums over (one term per count k).
+MAX_EXPECTATION_FLIPS = 10_000_000
 
 #: How many values of ``n`` :func:`flips_to_distinguish` evaluates per call to scipy.
 _CHUNK = 1 << 16
@@ -149,3 +175,127 @@ def flips_to_distinguish(p: float, q: float, confidence: float = 0.95, *,
         if failures.size:
             last_failure = int(n[failures[-1]])
     return last_failure + 1
+
+
+# --- learning a coin's bias: Beta-Bernoulli updating and the information gained -------------
+
+def beta_bernoulli_posterior(a: float, b: float, flips: ArrayLike) -> tuple[float, float]:
+    r"""The posterior Beta(a + heads, b + tails) after observing coin ``flips``.
+
+    Parameters
+    ----------
+    a, b : float
+        Prior :math:`\mathrm{Beta}(a, b)` on the probability of heads (both > 0). ``a = b = 1``
+        is the uniform prior; ``a - 1`` and ``b - 1`` act like heads and tails already seen.
+    flips : array_like
+        1-D sequence of 0 (tails) and 1 (heads); may be empty.
+
+    Returns
+    -------
+    tuple of float
+        The posterior parameters ``(a + k, b + n - k)`` for ``k`` heads in ``n`` flips.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is not > 0 or ``flips`` holds anything but 0 and 1.
+
+    Examples
+    --------
+    >>> beta_bernoulli_posterior(2, 2, [1, 0, 1, 1])
+    (5.0, 3.0)
+    >>> beta_bernoulli_posterior(1, 1, [])
+    (1.0, 1.0)
+    """
+    a, b = positive_number(a, "a"), positive_number(b, "b")
+    x = binary_array(flips, "flips")
+    heads = int(x.sum())
+    return a + heads, b + (len(x) - heads)
+
+
+def expected_information_gain(a: float, b: float, p_true: float,
+                              n_values: ArrayLike) -> np.ndarray:
+    r"""The exact mean of KL(posterior ‖ prior), in nats, over all outcomes of ``n`` flips.
+
+    .. math:: \mathbb{E}[\mathrm{KL}_n] = \sum_{k=0}^{n} \binom{n}{k} \theta^k (1-\theta)^{n-k}
+              \, \mathrm{KL}\bigl(\mathrm{Beta}(a+k, b+n-k) \,\|\, \mathrm{Beta}(a, b)\bigr),
+
+    with :math:`\theta` = ``p_true``: no simulation, so no noise.
+
+    Parameters
+    ----------
+    a, b : float
+        Prior Beta(a, b), both > 0.
+    p_true : float
+        The coin's true probability of heads, in [0, 1].
+    n_values : array_like of int
+        Numbers of flips, each in ``[0, MAX_EXPECTATION_FLIPS]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        One expected information gain (nats) per entry of ``n_values``.
+
+    Raises
+    ------
+    ValueError
+        On parameters out of range or too many flips.
+
+    Examples
+    --------
+    >>> expected_information_gain(1, 1, 0.5, [0, 1]).round(6).tolist()  # n = 1: log 2 - 1/2
+    [0.0, 0.193147]
+    """
+    a, b = positive_number(a, "a"), positive_number(b, "b")
+    p = probability(p_true, "p_true")
+    n = integer_array(np.atleast_1d(n_values), "n_values", minimum=0,
+                      maximum=MAX_EXPECTATION_FLIPS, ndim=1)
+    out = np.empty(n.shape, dtype=np.float64)
+    for i, size in enumerate(n.tolist()):
+        k = np.arange(size + 1)
+        out[i] = float(np.sum(stats.binom.pmf(k, size, p) * kl_beta(a + k, b + size - k, a, b)))
+    return out
+
+
+def information_gain_asymptote(a: float, b: float, p_true: float,
+                               n_values: ArrayLike) -> np.ndarray:
+    r"""The large-n approximation :math:`\tfrac12\log n + c` of the information gain, in nats.
+
+    The posterior is then nearly normal with variance :math:`\theta(1-\theta)/n` around
+    :math:`\theta` = ``p_true``, which gives
+
+    .. math:: c = -\tfrac12 \log\bigl(2\pi e\,\theta(1-\theta)\bigr) - \log \pi(\theta),
+
+    with :math:`\pi` the Beta(a, b) prior density: a prior that already favoured
+    :math:`\theta` (large :math:`\pi(\theta)`) leaves less to learn.
+
+    Parameters
+    ----------
+    a, b : float
+        Prior Beta(a, b), both > 0.
+    p_true : float
+        True probability of heads, strictly between 0 and 1.
+    n_values : array_like of int
+        Numbers of flips, each >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\tfrac12 \log n + c` for each ``n`` (nats).
+
+    Raises
+    ------
+    ValueError
+        On parameters out of range.
+
+    Examples
+    --------
+    >>> value = information_gain_asymptote(1, 1, 0.5, [1])[0]
+    >>> round(float(value), 6)  # -1/2 log(2 pi e / 4)
+    -0.725791
+    """
+    a, b = positive_number(a, "a"), positive_number(b, "b")
+    p = probability(p_true, "p_true", open_interval=True)
+    n = integer_array(np.atleast_1d(n_values), "n_values", minimum=1, ndim=1)
+    constant = -0.5 * math.log(2 * math.pi * math.e * p * (1 - p)) - stats.beta.logpdf(p, a, b)
+    return 0.5 * np.log(n) + float(constant)

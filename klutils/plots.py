@@ -28,11 +28,18 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
-from scipy import special
+from scipy import special, stats
 
-from klutils._validation import log_of_base, outcome_labels, probability, single_distribution_pair
+from klutils._validation import (
+    log_of_base,
+    outcome_labels,
+    positive_number,
+    probability,
+    single_distribution_pair,
+)
+from klutils.bernoulli import beta_bernoulli_posterior
 from klutils.classification import label_index_and_logits, logit_loss
-from klutils.closed_forms import kl_bernoulli
+from klutils.closed_forms import kl_bernoulli, kl_beta
 from klutils.coding import average_code_length, huffman_code
 from klutils.distributions import one_hot
 from klutils.divergences import cross_entropy
@@ -495,3 +502,63 @@ def gaussian_fits_readout(fits: GaussianFits) -> str:
         rows.append(f"<tr><td>{html.escape(name)}</td><td>{mu:.3f}</td><td>{sigma:.3f}</td>"
                     f"<td>{kl_pq:.4f} nats</td><td>{kl_qp:.4f} nats</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
+
+
+# --- a Beta prior and its posterior after coin flips (chapter 6) ------------------------------
+
+
+def draw_beta_posterior(ax: Axes, prior: tuple[float, float], posterior: tuple[float, float], *,
+                        p_true: float | None = None) -> None:
+    """Draw the posterior Beta density (P, filled) and the prior (Q, dashed) over θ in (0, 1).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    prior, posterior : pair of float
+        The parameters ``(a, b)`` (> 0) of the two Beta distributions.
+    p_true : float, optional
+        If given, a dotted line at the coin's true probability of heads.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_beta_posterior(ax, (1, 1), (3, 2), p_true=0.7)
+    >>> [line.get_label() for line in ax.lines]
+    ['P: posterior Beta(3, 2)', 'Q: prior Beta(1, 1)', 'true θ = 0.7']
+    """
+    (a, b), (a_post, b_post) = ((positive_number(x, "a"), positive_number(y, "b"))
+                                for x, y in (prior, posterior))
+    theta = np.linspace(0.0, 1.0, 801)[1:-1]
+    prior_pdf, posterior_pdf = stats.beta.pdf(theta, a, b), stats.beta.pdf(theta, a_post, b_post)
+    ax.fill_between(theta, posterior_pdf, color=P_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(theta, posterior_pdf, color=P_COLOR, linewidth=2,
+            label=f"P: posterior Beta({a_post:g}, {b_post:g})")
+    ax.plot(theta, prior_pdf, color=Q_COLOR, linewidth=2, linestyle="--",
+            label=f"Q: prior Beta({a:g}, {b:g})")
+    if p_true is not None:
+        ax.axvline(probability(p_true, "p_true"), color=REFERENCE_COLOR, linestyle=":",
+                   label=f"true θ = {p_true:g}")
+    decorate(ax, xlim=(0, 1), ylim=(0, 1.1 * float(max(posterior_pdf.max(), prior_pdf.max()))),
+             xlabel="θ, the probability of heads", ylabel="probability density (per unit θ)")
+
+
+def beta_posterior_readout(a: float, b: float, flips: ArrayLike) -> str:
+    """Heads, the posterior and the information gained KL(posterior‖prior) in nats and bits,
+    next to ½ log n (HTML).
+
+    Examples
+    --------
+    >>> "KL(posterior‖prior) = 0.2349 nats" in beta_posterior_readout(1, 1, [1, 1, 0])
+    True
+    """
+    a_post, b_post = beta_bernoulli_posterior(a, b, flips)
+    n = round(a_post + b_post - a - b)
+    gain = kl_beta(a_post, b_post, a, b)
+    half_log = f"{0.5 * math.log(n):.3f}" if n > 0 else "−∞"
+    return (f"{round(a_post - a)} heads in {n} flips<br>"
+            f"posterior Beta({a_post:g}, {b_post:g})<br>"
+            f"<b>information gained KL(posterior‖prior) = {gain:.4f} nats "
+            f"= {gain / math.log(2):.4f} bits</b><br>"
+            f"for comparison, ½ log n = {half_log} nats")

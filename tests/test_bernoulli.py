@@ -1,4 +1,5 @@
-"""Tests of klutils.bernoulli: the likelihood-ratio decision between two coins, exactly."""
+"""Tests of klutils.bernoulli: the likelihood-ratio decision between two coins, exactly, and
+Beta-Bernoulli updating with the information it gains."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import math
 
 import numpy as np
 import pytest
-import scipy.stats
+from scipy import integrate, stats
 
-from klutils.bernoulli import flips_to_distinguish, probability_correct_decision
+from klutils import kl_beta
+from klutils.bernoulli import (
+    beta_bernoulli_posterior,
+    expected_information_gain,
+    flips_to_distinguish,
+    information_gain_asymptote,
+    probability_correct_decision,
+)
 
 
 def kl_coin(p: float, q: float) -> float:
@@ -20,7 +28,7 @@ def brute_force_correct(p: float, q: float, n: int) -> float:
     """P(Lambda_n > 0) + P(Lambda_n = 0) / 2 by summing over every number of heads k."""
     k = np.arange(n + 1)
     llr = k * math.log(p / q) + (n - k) * math.log((1 - p) / (1 - q))
-    pmf = scipy.stats.binom.pmf(k, n, p)
+    pmf = stats.binom.pmf(k, n, p)
     scale = n * max(abs(math.log(p / q)), abs(math.log((1 - p) / (1 - q))))
     tie = np.abs(llr) <= 1e-12 * scale
     return float(pmf[(llr > 0) & ~tie].sum() + 0.5 * pmf[tie].sum())
@@ -68,7 +76,7 @@ def test_flips_scale_like_one_over_kl():
     slope = np.polyfit(np.log(kls), np.log(counts), 1)[0]
     assert slope == pytest.approx(-1.0, abs=0.05)
     # for nearby coins, n ~ (z sigma / KL)^2 = 2 z^2 / KL (normal approximation)
-    z = scipy.stats.norm.ppf(0.95)
+    z = stats.norm.ppf(0.95)
     assert counts[0] * kls[0] == pytest.approx(2 * z**2, rel=0.03)
 
 
@@ -95,3 +103,79 @@ def test_flips_bad_input(kwargs):
 def test_probability_bad_flips(n_flips):
     with pytest.raises(ValueError, match="n_flips"):
         probability_correct_decision(0.5, 0.6, n_flips)
+
+
+# --- Beta-Bernoulli updating and information gain ---------------------------------------------
+
+def test_posterior_update_counts_heads_and_tails():
+    flips = [1, 1, 0, 1, 0, 0, 0, 1, 1, 1]
+    assert beta_bernoulli_posterior(1, 1, flips) == (7.0, 5.0)
+    assert beta_bernoulli_posterior(2.5, 0.5, flips) == (8.5, 4.5)
+    assert beta_bernoulli_posterior(3, 4, []) == (3.0, 4.0)
+    assert beta_bernoulli_posterior(1, 1, np.array([True, False, True])) == (3.0, 2.0)
+    # updating in two steps is the same as updating once
+    a1, b1 = beta_bernoulli_posterior(1, 1, flips[:4])
+    assert beta_bernoulli_posterior(a1, b1, flips[4:]) == beta_bernoulli_posterior(1, 1, flips)
+
+
+def test_posterior_is_bayes_rule():
+    """The Beta(a + k, b + n - k) density is prior x likelihood, normalised."""
+    flips = [1, 0, 1, 1]
+    a_post, b_post = beta_bernoulli_posterior(2, 3, flips)
+    t = np.linspace(0.01, 0.99, 99)
+    unnormalised = stats.beta.pdf(t, 2, 3) * t**3 * (1 - t)
+    evidence, _ = integrate.quad(lambda s: stats.beta.pdf(s, 2, 3) * s**3 * (1 - s), 0, 1)
+    np.testing.assert_allclose(unnormalised / evidence, stats.beta.pdf(t, a_post, b_post),
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("flips", [[0, 2], [0.5], [[0, 1]], ["a"]])
+def test_posterior_rejects_bad_flips(flips):
+    with pytest.raises(ValueError, match="flips"):
+        beta_bernoulli_posterior(1, 1, flips)
+
+
+@pytest.mark.parametrize("a", [0, -2, math.nan, None])
+def test_posterior_rejects_bad_prior(a):
+    with pytest.raises(ValueError, match="a"):
+        beta_bernoulli_posterior(a, 1, [1])
+
+
+def test_expected_information_gain_matches_brute_force():
+    for n in (0, 1, 7, 30):
+        k = np.arange(n + 1)
+        weights = stats.binom.pmf(k, n, 0.7)
+        brute = sum(w * kl_beta(2 + j, 5 + n - j, 2, 5) for w, j in zip(weights, k, strict=True))
+        assert expected_information_gain(2, 5, 0.7, [n])[0] == pytest.approx(brute, rel=1e-12,
+                                                                             abs=1e-15)
+
+
+def test_information_gain_grows_like_half_log_n():
+    n_values = np.unique(np.geomspace(100, 10_000, 12).round().astype(int))
+    exact = expected_information_gain(1, 1, 0.7, n_values)
+    slope, _ = np.polyfit(np.log(n_values), exact, 1)
+    assert slope == pytest.approx(0.5, abs=0.01)
+    # and the large-n formula, 1/2 log n + c, is reached
+    asymptote = information_gain_asymptote(1, 1, 0.7, n_values)
+    assert abs(exact[-1] - asymptote[-1]) < 2e-3
+    assert np.diff(asymptote) == pytest.approx(0.5 * np.diff(np.log(n_values)), rel=1e-12)
+
+
+def test_asymptote_constant_depends_on_the_prior_density_at_the_truth():
+    c_uniform = information_gain_asymptote(1, 1, 0.7, [1])[0]
+    assert c_uniform == pytest.approx(-0.5 * math.log(2 * math.pi * math.e * 0.21), rel=1e-13)
+    c_informed = information_gain_asymptote(7, 3, 0.7, [1])[0]
+    assert c_uniform - c_informed == pytest.approx(stats.beta.logpdf(0.7, 7, 3), rel=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: expected_information_gain(1, 1, 1.5, [10]),
+    lambda: expected_information_gain(1, 1, 0.5, [-1]),
+    lambda: expected_information_gain(1, 1, 0.5, [1.5]),
+    lambda: expected_information_gain(0, 1, 0.5, [10]),
+    lambda: information_gain_asymptote(1, 1, 0.0, [10]),
+    lambda: information_gain_asymptote(1, 1, 0.5, [0]),
+])
+def test_information_gain_functions_reject_bad_input(call):
+    with pytest.raises(ValueError):
+        call()

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from klutils import _legacy_widgets as legacy
-from klutils import cross_entropy, gaussian, kl_divergence
+from klutils import bernoulli, cross_entropy, gaussian, kl_beta, kl_divergence
 from klutils.closed_forms import kl_bernoulli
 from klutils.coding import average_code_length, huffman_code
 
@@ -160,3 +160,37 @@ def test_mode_separation_widget_changes_the_fits_readout_and_figure(png_of):
 def test_mode_separation_widget_rejects_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         legacy.mode_separation_widget(*args)
+
+
+def test_posterior_widget_sliders_change_the_readout_and_figure(png_of):
+    widget = legacy.posterior_widget(a=1.0, b=1.0, n=20, p_true=0.7, seed=2026)
+    assert isinstance(widget, legacy.PosteriorWidget) and isinstance(widget, ipywidgets.VBox)
+    flips = (np.random.default_rng(2026).random(1000) < 0.7).astype(int)
+    assert np.array_equal(widget.flips, flips)
+    expected = kl_beta(*bernoulli.beta_bernoulli_posterior(1, 1, flips[:20]), 1, 1)
+    assert widget.information_gain == pytest.approx(expected, rel=1e-15)
+    assert f"{expected:.4f} nats" in widget.readout.value
+    before_text, before_png = widget.readout.value, png_of(widget)
+
+    widget.n_slider.value = 500
+    expected = kl_beta(*bernoulli.beta_bernoulli_posterior(1, 1, flips[:500]), 1, 1)
+    assert widget.information_gain == pytest.approx(expected, rel=1e-15)
+    assert f"{expected:.4f} nats" in widget.readout.value
+    assert f"{flips[:500].sum()} heads in 500 flips" in widget.readout.value
+    assert widget.readout.value != before_text and png_of(widget) != before_png
+
+    widget.a_slider.value = 7.0
+    widget.b_slider.value = 3.0
+    expected = kl_beta(*bernoulli.beta_bernoulli_posterior(7, 3, flips[:500]), 7, 3)
+    assert widget.information_gain == pytest.approx(expected, rel=1e-15)
+
+    widget.n_slider.value = 0
+    assert widget.information_gain == 0.0
+    assert "0.0000 nats" in widget.readout.value
+
+
+@pytest.mark.parametrize("kwargs", [{"a": 0.1}, {"b": 80}, {"n": 2000}, {"n": -1},
+                                    {"p_true": 1.2}, {"max_flips": 0}, {"seed": -3}])
+def test_posterior_widget_rejects_bad_settings(kwargs):
+    with pytest.raises(ValueError):
+        legacy.posterior_widget(**kwargs)

@@ -11,7 +11,7 @@ import scipy.stats
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from klutils import plots
+from klutils import kl_beta, plots
 from klutils.coding import average_code_length, huffman_code
 from klutils.gaussian import gaussian_fits
 from klutils.information import entropy_decomposition
@@ -35,6 +35,7 @@ DRAWINGS = [
     (plots.draw_cross_entropy_panel, 2, ([0.5, 0.5], [0.9, 0.1])),
     (plots.draw_joint_panel, 2, ([[0.4, 0.1], [0.1, 0.4]], ["a", "b"], ["c", "d"])),
     (plots.draw_gaussian_fits, 1, (MIXTURE, gaussian_fits(*MIXTURE))),
+    (plots.draw_beta_posterior, 1, ((2, 2), (5, 3))),
 ]
 
 
@@ -197,3 +198,20 @@ def test_gaussian_fits_readout_lists_both_fits_and_both_divergences():
         assert f"<td>{value:.3f}</td>" in text
     for value in (*fits.forward_kl, *fits.reverse_kl):
         assert f"{value:.4f} nats" in text
+
+
+# --- a Beta prior and its posterior (chapter 6) -----------------------------------------------
+
+def test_beta_posterior_figure_and_readout():
+    ax = Figure().subplots()
+    plots.draw_beta_posterior(ax, (2, 2), (5, 3), p_true=0.7)
+    posterior, prior, truth = ax.lines
+    theta = posterior.get_xdata()
+    np.testing.assert_allclose(posterior.get_ydata(), scipy.stats.beta.pdf(theta, 5, 3))
+    np.testing.assert_allclose(prior.get_ydata(), scipy.stats.beta.pdf(theta, 2, 2))
+    assert truth.get_xdata()[0] == 0.7
+    text = plots.beta_posterior_readout(2, 2, [1, 1, 1, 0])
+    gain = kl_beta(5, 3, 2, 2)
+    assert "3 heads in 4 flips" in text and "posterior Beta(5, 3)" in text
+    assert f"KL(posterior‖prior) = {gain:.4f} nats = {gain / math.log(2):.4f} bits" in text
+    assert "½ log n = −∞" in plots.beta_posterior_readout(1, 1, [])
