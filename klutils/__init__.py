@@ -5,7 +5,7 @@ re-exported below (``klutils.kl_divergence``); everything else is imported from 
 out by mathematical object (see the README's "Layout"): ``from klutils import gaussian, plots``.
 """
 
-from klutils.closed_forms import kl_bernoulli, kl_beta, kl_dirichlet, kl_mvn, kl_normal
+from klutils.closed_forms import kl_bernoulli, kl_beta, kl_dirichlet, kl_mvn, kl_normal, vae_kl
 from klutils.divergences import (
     cross_entropy,
     entropy,
@@ -27,4 +27,5 @@ __all__ = [
     "kl_divergence_from_logits",
     "kl_mvn",
     "kl_normal",
+    "vae_kl",
 ]

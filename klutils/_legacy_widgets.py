@@ -26,15 +26,15 @@ from klutils._validation import (
 )
 from klutils.bernoulli import beta_bernoulli_posterior
 from klutils.classification import label_index_and_logits, logit_loss
-from klutils.closed_forms import kl_beta
+from klutils.closed_forms import kl_beta, vae_kl
 from klutils.coding import huffman_code
 from klutils.gaussian import gaussian_fits, two_mode_mixture
 from klutils.information import entropy_decomposition
 from klutils.widgets import QSlidersWidget, show_figure
 
 __all__ = ["CoinKLWidget", "CrossEntropyWidget", "LogitsWidget", "ModeSeparationWidget",
-           "PosteriorWidget", "coin_kl_widget", "cross_entropy_widget", "logits_widget",
-           "mode_separation_widget", "posterior_widget"]
+           "PosteriorWidget", "VAEKLWidget", "coin_kl_widget", "cross_entropy_widget",
+           "logits_widget", "mode_separation_widget", "posterior_widget", "vae_kl_widget"]
 
 _STYLE = {"description_width": "initial"}
 
@@ -302,3 +302,54 @@ def posterior_widget(a: float = 1.0, b: float = 1.0, n: int = 20, p_true: float 
     flips = (np.random.default_rng(integer(seed, "seed", minimum=0)).random(size)
              < p).astype(np.int64)
     return PosteriorWidget(a, b, count, flips, p)
+
+
+class VAEKLWidget(widgets.VBox):
+    """Chapter 7: sliders for the encoder's μ in [-3, 3] and log σ² in [-4, 2].
+
+    Figure :func:`klutils.plots.draw_vae_kl`, readout :func:`klutils.plots.vae_kl_readout`.
+    Attributes ``mu_slider``, ``log_var_slider``, ``readout``, ``output``, ``figure``, ``kl``.
+    """
+
+    def __init__(self, mu: float, log_var: float) -> None:
+        options = {"step": 0.05, "readout_format": ".2f", "continuous_update": False,
+                   "style": _STYLE}
+        self.mu_slider = widgets.FloatSlider(value=mu, min=-3.0, max=3.0,
+                                             description="encoder mean μ", **options)
+        self.log_var_slider = widgets.FloatSlider(value=log_var, min=-4.0, max=2.0,
+                                                  description="encoder log σ²", **options)
+        self.readout = widgets.HTML()
+        self.output = widgets.Output()
+        self.figure = _figure()
+        self.figure.subplots()
+        super().__init__([widgets.HBox([self.mu_slider, self.log_var_slider]), self.readout,
+                          self.output])
+        self.mu_slider.observe(self._redraw, names="value")
+        self.log_var_slider.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _redraw(self, change: object = None) -> None:
+        mu, log_var = self.mu_slider.value, self.log_var_slider.value
+        self.kl = vae_kl(mu, log_var)
+        ax = self.figure.axes[0]
+        ax.clear()
+        plots.draw_vae_kl(ax, mu, log_var)
+        self.readout.value = plots.vae_kl_readout(mu, log_var)
+        show_figure(self.output, self.figure,
+                    f"<encoder N({mu:.2f}, exp({log_var:.2f})) against N(0, 1)>")
+
+
+def vae_kl_widget(mu: float = 0.0, log_var: float = 0.0) -> VAEKLWidget:
+    """Chapter 7's widget (see :class:`VAEKLWidget`).
+
+    Examples
+    --------
+    >>> w = vae_kl_widget()
+    >>> w.kl
+    0.0
+    >>> w.mu_slider.value = 1.0
+    >>> "KL(Q‖P) = 0.5000 nats" in w.readout.value
+    True
+    """
+    return VAEKLWidget(real_number(mu, "mu", low=-3.0, high=3.0),
+                       real_number(log_var, "log_var", low=-4.0, high=2.0))

@@ -414,3 +414,67 @@ def kl_beta(a_p: ArrayLike, b_p: ArrayLike, a_q: ArrayLike, b_q: ArrayLike, *,
                                            for v, name in ((a_p, "a_p"), (b_p, "b_p"),
                                                            (a_q, "a_q"), (b_q, "b_q"))))
     return kl_dirichlet(np.stack([ap, bp], axis=-1), np.stack([aq, bq], axis=-1), base=base)
+
+
+# --- the KL term of a variational autoencoder -----------------------------------------------
+
+
+def _encoder_parameters(mu: ArrayLike, log_var: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    from klutils._validation import real_array
+
+    mu = real_array(mu, "mu")
+    log_var = real_array(log_var, "log_var")
+    try:
+        mu, log_var = np.broadcast_arrays(mu, log_var)
+    except ValueError:
+        raise ValueError(f"mu and log_var must have the same (or broadcastable) shapes; got "
+                         f"{mu.shape} and {log_var.shape}") from None
+    if np.any(np.abs(log_var) > 700):
+        raise ValueError("log_var must lie in [-700, 700] (sigma^2 = exp(log_var) must be a "
+                         "positive finite float)")
+    return mu, log_var
+
+
+def vae_kl(mu: ArrayLike, log_var: ArrayLike) -> float | np.ndarray:
+    r"""KL(N(μ, diag σ²) ‖ N(0, I)): the KL term of a VAE, summed over the latent dimensions.
+
+    Parameters
+    ----------
+    mu : array_like, shape (..., d)
+        Encoder means; the last axis runs over the d latent dimensions (a scalar is one
+        dimension).
+    log_var : array_like, shape (..., d)
+        Encoder log-variances :math:`\log \sigma^2` (what an encoder network outputs);
+        broadcasts against ``mu``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The divergence in nats, summed over the last axis: a float for one code, an array of
+        the batch shape otherwise.
+
+    Raises
+    ------
+    ValueError
+        If an input is empty or not finite, the shapes do not broadcast, or ``log_var`` is
+        outside [-700, 700].
+
+    Notes
+    -----
+    Each dimension is :func:`kl_normal` :math:`(\mu_j, \sigma_j, 0, 1)` with
+    :math:`\sigma_j = \exp(\tfrac12 \log\sigma_j^2)`, whose closed form is
+    :math:`\tfrac12(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)`; independent dimensions add.
+
+    Examples
+    --------
+    >>> vae_kl(0.0, 0.0)
+    0.0
+    >>> vae_kl([1.0, 0.0], [0.0, 0.0])  # the mean term 1/2 in the first dimension
+    0.5
+    >>> vae_kl([[0.0, 0.0], [1.0, 1.0]], 0.0).tolist()
+    [0.0, 1.0]
+    """
+    mu, log_var = _encoder_parameters(mu, log_var)
+    per_dimension = np.asarray(kl_normal(mu, np.exp(0.5 * log_var), 0.0, 1.0))
+    total = per_dimension if per_dimension.ndim == 0 else per_dimension.sum(axis=-1)
+    return float(total) if np.ndim(total) == 0 else total

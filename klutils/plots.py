@@ -35,11 +35,12 @@ from klutils._validation import (
     outcome_labels,
     positive_number,
     probability,
+    real_number,
     single_distribution_pair,
 )
 from klutils.bernoulli import beta_bernoulli_posterior
 from klutils.classification import label_index_and_logits, logit_loss
-from klutils.closed_forms import kl_bernoulli, kl_beta
+from klutils.closed_forms import kl_bernoulli, kl_beta, vae_kl
 from klutils.coding import average_code_length, huffman_code
 from klutils.distributions import one_hot
 from klutils.divergences import cross_entropy
@@ -562,3 +563,47 @@ def beta_posterior_readout(a: float, b: float, flips: ArrayLike) -> str:
             f"<b>information gained KL(posterior‖prior) = {gain:.4f} nats "
             f"= {gain / math.log(2):.4f} bits</b><br>"
             f"for comparison, ½ log n = {half_log} nats")
+
+
+# --- a VAE's encoder against its prior (chapter 7) -------------------------------------------
+
+
+def draw_vae_kl(ax: Axes, mu: float = 0.0, log_var: float = 0.0) -> None:
+    r"""Draw the prior P = N(0, 1) (``P_COLOR``) and the encoder Q = N(μ, σ²) (``Q_COLOR``).
+
+    ``log_var`` is :math:`\log\sigma^2`, in [-700, 700]; the z axis runs over [-6, 6].
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_vae_kl(ax, mu=1.0, log_var=0.0)
+    >>> [line.get_label() for line in ax.lines]
+    ['P: prior N(0, 1)', 'Q: encoder N(1.00, 1.00²)']
+    """
+    mu = real_number(mu, "mu")
+    log_var = real_number(log_var, "log_var", low=-700.0, high=700.0)
+    sigma = math.exp(0.5 * log_var)
+    z = np.linspace(-6.0, 6.0, 601)
+    prior, encoder = np.exp(normal_logpdf(z, 0.0, 1.0)), np.exp(normal_logpdf(z, mu, sigma))
+    ax.fill_between(z, prior, color=P_COLOR, alpha=0.25)
+    ax.plot(z, prior, color=P_COLOR, label="P: prior N(0, 1)")
+    ax.fill_between(z, encoder, color=Q_COLOR, alpha=0.25)
+    ax.plot(z, encoder, color=Q_COLOR, label=f"Q: encoder N({mu:.2f}, {sigma:.2f}²)")
+    decorate(ax, xlim=(z[0], z[-1]), ylim=(0, max(0.5, 1.1 * float(encoder.max()))),
+             xlabel="latent code z", ylabel="probability density (1/unit of z)")
+
+
+def vae_kl_readout(mu: float, log_var: float) -> str:
+    r"""KL(Q‖P) of the encoder N(μ, σ²) and the prior N(0, 1) in nats, split into a mean part
+    ½μ² and a spread part ½(σ² − 1 − log σ²) (HTML).
+
+    Examples
+    --------
+    >>> "KL(Q‖P) = 0.5000 nats" in vae_kl_readout(1.0, 0.0)
+    True
+    """
+    total, mean_part, spread_part = vae_kl(mu, log_var), vae_kl(mu, 0.0), vae_kl(0.0, log_var)
+    return (f"μ = {mu:.2f}, σ = {math.exp(0.5 * log_var):.3f} &nbsp;&nbsp; "
+            f"<b>KL(Q‖P) = {total:.4f} nats</b> = mean part ½μ² {mean_part:.4f} "
+            f"+ spread part ½(σ² − 1 − log σ²) {spread_part:.4f}")

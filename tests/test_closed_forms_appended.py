@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from klutils import kl_beta, kl_dirichlet
+from klutils import kl_beta, kl_dirichlet, vae_kl
+
+SEED = 7
 
 
 def kl_beta_by_quadrature(a_p, b_p, a_q, b_q):
@@ -81,3 +83,40 @@ def test_dirichlet_against_monte_carlo_and_the_beta_case():
 def test_dirichlet_rejects_bad_parameters(alpha_p, alpha_q, message):
     with pytest.raises(ValueError, match=message):
         kl_dirichlet(alpha_p, alpha_q)
+
+
+# --- the VAE's KL term -----------------------------------------------------------------------
+
+def test_vae_kl_is_zero_at_the_prior_and_matches_the_formula():
+    assert vae_kl(0.0, 0.0) == 0.0
+    assert vae_kl(np.zeros(5), np.zeros(5)) == 0.0
+    mu = np.array([[0.3, -1.2, 2.0], [0.0, 0.5, -0.1]])
+    log_var = np.array([[-0.5, 0.2, -3.0], [1.0, 0.0, -0.2]])
+    hand = 0.5 * np.sum(mu**2 + np.exp(log_var) - 1 - log_var, axis=-1)
+    np.testing.assert_allclose(vae_kl(mu, log_var), hand, rtol=1e-13)
+    assert isinstance(vae_kl([0.3, 0.1], [0.0, 0.0]), float)
+    assert vae_kl(mu, log_var).shape == (2,)
+
+
+def test_vae_kl_equals_a_monte_carlo_estimate_within_its_standard_error():
+    rng = np.random.default_rng(SEED)
+    mu, log_var = np.array([1.0, -0.5, 0.2]), np.array([-1.0, 0.5, 0.0])
+    sigma = np.exp(0.5 * log_var)
+    z = mu + sigma * rng.standard_normal((200_000, 3))
+    log_ratio = (stats.norm(mu, sigma).logpdf(z) - stats.norm(0, 1).logpdf(z)).sum(axis=1)
+    stderr = log_ratio.std(ddof=1) / math.sqrt(len(z))
+    assert abs(log_ratio.mean() - vae_kl(mu, log_var)) < 4 * stderr
+    assert stderr < 0.01  # the test has teeth: the KL is 1.02 nats
+
+
+@pytest.mark.parametrize("args, match", [
+    (([1.0, 2.0], [0.0, 0.0, 0.0]), "same \\(or broadcastable\\) shapes"),
+    ((np.nan, 0.0), "mu must be finite"),
+    ((0.0, np.inf), "log_var must be finite"),
+    ((0.0, 800.0), "log_var must lie in"),
+    (([], []), "mu is empty"),
+    (("a", 0.0), "mu must hold real numbers"),
+])
+def test_vae_kl_rejects_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        vae_kl(*args)

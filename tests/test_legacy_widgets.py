@@ -194,3 +194,31 @@ def test_posterior_widget_sliders_change_the_readout_and_figure(png_of):
 def test_posterior_widget_rejects_bad_settings(kwargs):
     with pytest.raises(ValueError):
         legacy.posterior_widget(**kwargs)
+
+
+def test_vae_widget_slider_changes_readout_figure_and_kl(png_of):
+    w = legacy.vae_kl_widget()
+    assert isinstance(w, legacy.VAEKLWidget)
+    assert w.kl == 0.0 and "KL(Q‖P) = 0.0000 nats" in w.readout.value
+    assert w.readout in w.children and w.output in w.children
+    before = png_of(w)
+    assert before.startswith(b"\x89PNG")
+    w.mu_slider.value = 1.0
+    assert w.kl == 0.5 and "KL(Q‖P) = 0.5000 nats" in w.readout.value
+    w.log_var_slider.value = -1.0
+    expected = 0.5 * (1.0 + math.exp(-1.0) - 1.0 + 1.0)
+    assert math.isclose(w.kl, expected, rel_tol=1e-14)
+    assert f"{expected:.4f} nats" in w.readout.value
+    assert png_of(w) != before
+    assert len(w.figure.axes[0].lines) == 2  # prior and encoder, redrawn on cleared axes
+
+
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"mu": 5.0}, r"mu must lie in \[-3, 3\]"), ({"log_var": -10.0}, r"log_var must lie in"),
+    ({"mu": "0"}, "mu must be a real number"),
+])
+def test_vae_widget_rejects_out_of_range_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        legacy.vae_kl_widget(**kwargs)

@@ -36,6 +36,7 @@ DRAWINGS = [
     (plots.draw_joint_panel, 2, ([[0.4, 0.1], [0.1, 0.4]], ["a", "b"], ["c", "d"])),
     (plots.draw_gaussian_fits, 1, (MIXTURE, gaussian_fits(*MIXTURE))),
     (plots.draw_beta_posterior, 1, ((2, 2), (5, 3))),
+    (plots.draw_vae_kl, 1, (1.0, -1.0)),
 ]
 
 
@@ -215,3 +216,21 @@ def test_beta_posterior_figure_and_readout():
     assert "3 heads in 4 flips" in text and "posterior Beta(5, 3)" in text
     assert f"KL(posterior‖prior) = {gain:.4f} nats = {gain / math.log(2):.4f} bits" in text
     assert "½ log n = −∞" in plots.beta_posterior_readout(1, 1, [])
+
+
+# --- a VAE's encoder against its prior (chapter 7) -------------------------------------------
+
+def test_vae_figure_draws_prior_and_encoder_in_the_course_colours():
+    ax = Figure().subplots()
+    plots.draw_vae_kl(ax, mu=1.0, log_var=-1.0)
+    assert [to_hex(line.get_color()) for line in ax.lines] == [plots.P_COLOR, plots.Q_COLOR]
+    z, density = ax.lines[1].get_data()
+    np.testing.assert_allclose(density, scipy.stats.norm(1.0, math.exp(-0.5)).pdf(z), rtol=1e-12)
+    assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_vae_readout_splits_the_kl_into_a_mean_and_a_spread_part():
+    text = plots.vae_kl_readout(2.0, math.log(4.0))
+    spread = 0.5 * (4.0 - 1.0 - math.log(4.0))
+    assert "mean part ½μ² 2.0000" in text and f"{spread:.4f}" in text
+    assert f"KL(Q‖P) = {2.0 + spread:.4f} nats" in text
