@@ -70,7 +70,7 @@ def textbook_kl(p: ArrayLike, q: ArrayLike) -> float | np.floating:
 
 
 def reference_kl(p: ArrayLike, q: ArrayLike, digits: int = REFERENCE_DIGITS) -> float:
-    r"""KL(P ‖ Q) of the exactly normalised inputs, in nats, computed with mpmath.
+    r"""KL(P‖Q) of the exactly normalised inputs, in nats, computed with mpmath.
 
     Every float is converted to mpmath exactly, ``p`` and ``q`` are divided by their exact sums,
     and :math:`\sum_i p_i \log(p_i / q_i)` is summed with ``digits`` decimal digits, then

@@ -215,7 +215,7 @@ def beta_bernoulli_posterior(a: float, b: float, flips: ArrayLike) -> tuple[floa
 
 def expected_information_gain(a: float, b: float, p_true: float,
                               n_values: ArrayLike) -> np.ndarray:
-    r"""The exact mean of KL(posterior ‖ prior), in nats, over all outcomes of ``n`` flips.
+    r"""The exact mean of KL(posterior‖prior), in nats, over all outcomes of ``n`` flips.
 
     .. math:: \mathbb{E}[\mathrm{KL}_n] = \sum_{k=0}^{n} \binom{n}{k} \theta^k (1-\theta)^{n-k}
               \, \mathrm{KL}\bigl(\mathrm{Beta}(a+k, b+n-k) \,\|\, \mathrm{Beta}(a, b)\bigr),

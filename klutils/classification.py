@@ -177,7 +177,7 @@ def reliability_curve(labels: ArrayLike, probabilities: ArrayLike,
 
 
 def logit_loss(label: str, classes: Sequence[str], logits: ArrayLike) -> float:
-    r"""KL(one-hot label ‖ softmax(logits)) in nats, from the logits (stable for any size).
+    r"""KL(one-hot label‖softmax(logits)) in nats, from the logits (stable for any size).
 
     Parameters
     ----------
@@ -543,7 +543,7 @@ def distill_softmax_regression(X: ArrayLike, teacher_logits: ArrayLike, temperat
     SoftmaxFit
         The student (started at zero weights) and its history (``epochs + 1`` entries):
         ``"distillation_loss"`` (mean :math:`T^2\,\mathrm{KL}(P_T \,\|\, Q_T)`, nats),
-        ``"kl"`` (mean KL(teacher ‖ student) at T = 1, nats) and ``"agreement"`` (share of
+        ``"kl"`` (mean KL(teacher‖student) at T = 1, nats) and ``"agreement"`` (share of
         inputs where the student's top class is the teacher's).
 
     Raises

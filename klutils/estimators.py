@@ -24,7 +24,7 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> x = rng.standard_normal(100_000)  # samples from q = N(0, 1)
 >>> est = kl_estimators(stats.norm(1, 1).logpdf, stats.norm(0, 1).logpdf, x)
->>> [round(float(v), 2) for v in est.means()]  # true KL(q || p) = 0.5 nats
+>>> [round(float(v), 2) for v in est.means()]  # true KL(q‖p) = 0.5 nats
 [0.5, 0.63, 0.5]
 """
 
@@ -62,7 +62,7 @@ def _exp_minus_one_minus(t: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class KLEstimates:
-    """Per-sample values of the three estimators of KL(q ‖ p), in nats.
+    """Per-sample values of the three estimators of KL(q‖p), in nats.
 
     Attributes
     ----------
@@ -95,14 +95,14 @@ class KLEstimates:
         return getattr(self, name)
 
     def means(self) -> tuple[float, float, float]:
-        """The sample means of k1, k2 and k3: three estimates of KL(q ‖ p) in nats."""
+        """The sample means of k1, k2 and k3: three estimates of KL(q‖p) in nats."""
         return tuple(float(np.mean(self[name])) for name in ESTIMATOR_NAMES)
 
 
 def kl_estimators(log_p: Callable[[np.ndarray], ArrayLike],
                   log_q: Callable[[np.ndarray], ArrayLike],
                   samples: ArrayLike) -> KLEstimates:
-    r"""Per-sample Monte Carlo estimators k1, k2, k3 of KL(q ‖ p) from samples of q.
+    r"""Per-sample Monte Carlo estimators k1, k2, k3 of KL(q‖p) from samples of q.
 
     Parameters
     ----------
@@ -118,7 +118,7 @@ def kl_estimators(log_p: Callable[[np.ndarray], ArrayLike],
     -------
     KLEstimates
         Arrays ``k1``, ``k2``, ``k3`` (and ``log_ratio``) with one value per sample; their
-        means estimate KL(q ‖ p) in nats (see :meth:`KLEstimates.means`).
+        means estimate KL(q‖p) in nats (see :meth:`KLEstimates.means`).
 
     Raises
     ------

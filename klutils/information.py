@@ -9,7 +9,7 @@ information is the KL divergence from a joint distribution to the product of its
 Examples
 --------
 >>> parts = entropy_decomposition([0.5, 0.25, 0.125, 0.125], [0.25, 0.25, 0.25, 0.25])
->>> [round(value, 6) for value in parts]  # H(P), KL(P ‖ Q), H(P, Q) in bits
+>>> [round(value, 6) for value in parts]  # H(P), KL(P‖Q), H(P, Q) in bits
 [1.75, 0.25, 2.0]
 >>> round(mutual_information([[0.5, 0.0], [0.0, 0.5]], base=2), 6)  # Y copies X: H(X) = 1 bit
 1.0
@@ -55,7 +55,7 @@ class EntropyDecomposition(NamedTuple):
 
     #: H(P): the average surprise of P's outcomes under P itself.
     entropy: float
-    #: KL(P ‖ Q): the extra average surprise from scoring with Q instead of P.
+    #: KL(P‖Q): the extra average surprise from scoring with Q instead of P.
     kl: float
     #: H(P, Q): the average surprise of P's outcomes under Q.
     cross_entropy: float
@@ -63,7 +63,7 @@ class EntropyDecomposition(NamedTuple):
 
 def entropy_decomposition(p: ArrayLike, q: ArrayLike, *,
                           base: float | None = 2) -> EntropyDecomposition:
-    """H(P), KL(P ‖ Q) and H(P, Q), each computed on its own by :mod:`klutils`.
+    """H(P), KL(P‖Q) and H(P, Q), each computed on its own by :mod:`klutils`.
 
     Parameters
     ----------

@@ -222,7 +222,7 @@ def fit_polynomial(x: ArrayLike, y: ArrayLike, degree: int) -> PolynomialFit:
 
 def kl_to_truth(fit: PolynomialFit, x: ArrayLike, coefficients: ArrayLike,
                 sigma: float) -> float:
-    r"""Exact KL(truth ‖ fitted model) per observation, in nats, on the design points ``x``.
+    r"""Exact KL(truth‖fitted model) per observation, in nats, on the design points ``x``.
 
     A new observation at :math:`x_i` comes from :math:`P_i = N(f(x_i), \sigma^2)`; the fit
     predicts :math:`Q_i = N(\hat f(x_i), \hat\sigma^2)`. The result is the average of the closed

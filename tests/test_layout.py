@@ -3,10 +3,14 @@ module listed in the README exists."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import nbformat
 
 import klutils
 
@@ -36,3 +40,39 @@ def test_numerical_modules_import_neither_matplotlib_nor_ipywidgets():
                             check=True, cwd=ROOT)
     offenders = [line for line in result.stdout.splitlines() if not line.endswith("[]")]
     assert not offenders, f"loads figures or widgets: {offenders[:1]}"
+
+
+#: KL(A‖B) written with spaces around ‖ or with || instead: the one spelling is "KL(P‖Q)".
+OTHER_SPELLING = re.compile(r"KL\((?:[^()]|\([^()]*\))*?(?: ‖|‖ |\|\|)(?:[^()]|\([^()]*\))*?\)")
+
+#: The modules whose strings reach a reader (figures, readouts).
+PRESENTATION_FILES = [ROOT / "klutils" / f"{name.split('.')[-1]}.py" for name in PRESENTATION]
+
+
+def _strings_shown(path: Path) -> list[str]:
+    """The string constants of a module that are not docstrings."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_one_spelling_of_kl_in_what_klutils_shows():
+    found = [(path.name, text) for path in PRESENTATION_FILES for text in _strings_shown(path)
+             if OTHER_SPELLING.search(text)]
+    assert not found, found
+
+
+def test_one_spelling_of_kl_in_the_chapters_code():
+    found = []
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            tags = set(cell.metadata.get("tags", []))
+            if cell.cell_type == "code" and not {"public-check", "hidden-check"} & tags:
+                found += [(path.name, index, m.group(0))
+                          for m in OTHER_SPELLING.finditer(cell.source)]
+    assert not found, found
+    assert OTHER_SPELLING.search("KL(P ‖ Q)") and OTHER_SPELLING.search("KL(p || q(x))")
+    assert not OTHER_SPELLING.search("KL(P‖Q) and KL(one-hot‖softmax(z))")
