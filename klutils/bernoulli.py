@@ -11,8 +11,7 @@ Learning the bias :math:`\theta` of one coin: a Beta prior :math:`\mathrm{Beta}(
 after :math:`k` heads in :math:`n` flips, the posterior :math:`\mathrm{Beta}(a + k, b + n - k)`
 (:func:`beta_bernoulli_posterior`). The information the flips gave is
 :math:`\mathrm{KL}(\text{posterior} \,\|\, \text{prior})` (:func:`klutils.kl_beta`); it grows
-like :math:`\tfrac12 \log n` (:func:`expected_information_gain`,
-:func:`information_gain_asymptote`).
+like :math:`\tfrac12 \log n` (:func:`expected_information_gain`).
 
 Examples
 --------
@@ -46,7 +45,6 @@ __all__ = [
     "beta_bernoulli_posterior",
     "expected_information_gain",
     "flips_to_distinguish",
-    "information_gain_asymptote",
     "probability_correct_decision",
 ]
 
@@ -255,47 +253,3 @@ def expected_information_gain(a: float, b: float, p_true: float,
         k = np.arange(size + 1)
         out[i] = float(np.sum(stats.binom.pmf(k, size, p) * kl_beta(a + k, b + size - k, a, b)))
     return out
-
-
-def information_gain_asymptote(a: float, b: float, p_true: float,
-                               n_values: ArrayLike) -> np.ndarray:
-    r"""The large-n approximation :math:`\tfrac12\log n + c` of the information gain, in nats.
-
-    The posterior is then nearly normal with variance :math:`\theta(1-\theta)/n` around
-    :math:`\theta` = ``p_true``, which gives
-
-    .. math:: c = -\tfrac12 \log\bigl(2\pi e\,\theta(1-\theta)\bigr) - \log \pi(\theta),
-
-    with :math:`\pi` the Beta(a, b) prior density: a prior that already favoured
-    :math:`\theta` (large :math:`\pi(\theta)`) leaves less to learn.
-
-    Parameters
-    ----------
-    a, b : float
-        Prior Beta(a, b), both > 0.
-    p_true : float
-        True probability of heads, strictly between 0 and 1.
-    n_values : array_like of int
-        Numbers of flips, each >= 1.
-
-    Returns
-    -------
-    numpy.ndarray
-        :math:`\tfrac12 \log n + c` for each ``n`` (nats).
-
-    Raises
-    ------
-    ValueError
-        On parameters out of range.
-
-    Examples
-    --------
-    >>> value = information_gain_asymptote(1, 1, 0.5, [1])[0]
-    >>> round(float(value), 6)  # -1/2 log(2 pi e / 4)
-    -0.725791
-    """
-    a, b = positive_number(a, "a"), positive_number(b, "b")
-    p = probability(p_true, "p_true", open_interval=True)
-    n = integer_array(np.atleast_1d(n_values), "n_values", minimum=1, ndim=1)
-    constant = -0.5 * math.log(2 * math.pi * math.e * p * (1 - p)) - stats.beta.logpdf(p, a, b)
-    return 0.5 * np.log(n) + float(constant)

@@ -30,8 +30,9 @@ hundreds of nodes, loses digits there, while this rule keeps 13 or more.
 
 Examples
 --------
->>> mixture = two_mode_mixture(8.0)
->>> log_p = mixture_log_density(*mixture)
+>>> from functools import partial
+>>> weights, means, sigmas = mixture = two_mode_mixture(8.0)
+>>> log_p = partial(gaussian_mixture_logpdf, weights=weights, means=means, sigmas=sigmas)
 >>> [round(v, 2) for v in fit_gaussian_reverse_kl(log_p, init=(-3.0, 2.0))]
 [-4.0, 1.0]
 >>> round(kl_gaussian_mixture(-4.0, 1.0, *mixture), 4)  # on one mode of weight 1/2: ~ log 2
@@ -69,7 +70,6 @@ __all__ = [
     "gaussian_mixture_logpdf",
     "kl_gaussian_mixture",
     "kl_mixture_gaussian",
-    "mixture_log_density",
     "mixture_moments",
     "normal_entropy",
     "normal_logpdf",
@@ -300,16 +300,9 @@ def gaussian_mixture_logpdf(x: ArrayLike, weights: ArrayLike, means: ArrayLike,
                               -np.inf))
 
 
-def mixture_log_density(weights: ArrayLike, means: ArrayLike, sigmas: ArrayLike) -> LogDensity:
-    """The mixture's log-density as a function of ``x`` alone (validated once), for the
-    functions here that take a log-density.
-
-    Examples
-    --------
-    >>> log_p = mixture_log_density([1.0], [0.0], [1.0])
-    >>> round(float(log_p(0.0)), 6)
-    -0.918939
-    """
+def _mixture_log_density(weights: ArrayLike, means: ArrayLike,
+                         sigmas: ArrayLike) -> LogDensity:
+    """The mixture's log-density as a function of ``x`` alone (validated once)."""
     w, m, s = _mixture(weights, means, sigmas)
     return functools.partial(gaussian_mixture_logpdf, weights=w, means=m, sigmas=s)
 
@@ -474,7 +467,7 @@ def kl_gaussian_mixture(mu: float, sigma: float, weights: ArrayLike, means: Arra
     >>> round(kl_gaussian_mixture(0.0, 1.0, [1.0], [1.0], [2.0]), 6)  # kl_normal(0, 1, 1, 2)
     0.443147
     """
-    value = -elbo(mixture_log_density(weights, means, sigmas), mu, sigma)
+    value = -elbo(_mixture_log_density(weights, means, sigmas), mu, sigma)
     return max(value, 0.0) / log_of_base(base)
 
 
@@ -496,7 +489,7 @@ def kl_mixture_gaussian(weights: ArrayLike, means: ArrayLike, sigmas: ArrayLike,
     """
     m_q, s_q = real_number(mu, "mu"), positive_number(sigma, "sigma")
     w, m, s = _mixture(weights, means, sigmas)
-    log_p = mixture_log_density(w, m, s)
+    log_p = _mixture_log_density(w, m, s)
     negative_entropy = sum(wk * expect_normal(log_p, mk, sk) for wk, mk, sk in zip(w, m, s,
                                                                                    strict=True))
     mean, std = mixture_moments(w, m, s)
@@ -530,7 +523,7 @@ def gaussian_fits(weights: ArrayLike, means: ArrayLike, sigmas: ArrayLike) -> Ga
     True
     """
     w, m, s = _mixture(weights, means, sigmas)
-    log_p = mixture_log_density(w, m, s)
+    log_p = _mixture_log_density(w, m, s)
     forward = mixture_moments(w, m, s)
     starts = [(float(mk), float(sk)) for mk, sk in zip(m, s, strict=True)] + [forward]
     reverse = max((fit_gaussian_reverse_kl(log_p, start) for start in starts),

@@ -27,7 +27,6 @@ from klutils.gaussian import (
     gaussian_mixture_logpdf,
     kl_gaussian_mixture,
     kl_mixture_gaussian,
-    mixture_log_density,
     mixture_moments,
     normal_entropy,
     normal_logpdf,
@@ -84,6 +83,11 @@ def mixture_log(weights, means, sigmas):
         top = max(logs)
         return top + math.log(sum(math.exp(v - top) for v in logs))
     return log_p
+
+
+def log_density(weights, means, sigmas):
+    """The mixture's log-density as a function of x alone, from klutils."""
+    return partial(gaussian_mixture_logpdf, weights=weights, means=means, sigmas=sigmas)
 
 
 def normal_log(mu, sigma):
@@ -167,7 +171,7 @@ def test_forward_fit_matches_moments_and_beats_nearby_gaussians(mixture):
 
 
 def test_reverse_fit_sits_on_one_mode_when_the_modes_are_far_apart():
-    mu, sigma = fit_gaussian_reverse_kl(mixture_log_density(*MIXTURE), init=(-2.0, 2.0))
+    mu, sigma = fit_gaussian_reverse_kl(log_density(*MIXTURE), init=(-2.0, 2.0))
     assert mu == pytest.approx(-3.0, abs=0.02) and sigma == pytest.approx(1.0, abs=0.03)
     # it lies within one sigma of a mode, where the forward fit lies between the modes
     forward_mu, forward_sigma = mixture_moments(*MIXTURE)
@@ -180,12 +184,12 @@ def test_reverse_fit_sits_on_one_mode_when_the_modes_are_far_apart():
     for d_mu, d_sigma in [(0.05, 0), (-0.05, 0), (0, 0.05), (0, -0.05)]:
         assert quad_kl(normal_log(mu + d_mu, sigma + d_sigma), log_p) > reverse_kl
     # from the right, the other mode
-    mu_right, _ = fit_gaussian_reverse_kl(mixture_log_density(*MIXTURE), init=(3.0, 1.0))
+    mu_right, _ = fit_gaussian_reverse_kl(log_density(*MIXTURE), init=(3.0, 1.0))
     assert mu_right == pytest.approx(3.0, abs=0.05)
 
 
 def test_reverse_fit_gradient_is_zero_by_finite_differences():
-    mu, sigma = fit_gaussian_reverse_kl(mixture_log_density(*THREE), init=(0.5, 1.0))
+    mu, sigma = fit_gaussian_reverse_kl(log_density(*THREE), init=(0.5, 1.0))
     h = 1e-5
     d_mu = (kl_gaussian_mixture(mu + h, sigma, *THREE)
             - kl_gaussian_mixture(mu - h, sigma, *THREE)) / (2 * h)
@@ -286,8 +290,8 @@ def test_expectation_entropy_and_a_log_density_that_rules_out_where_q_lives():
     (gaussian_mixture_logpdf, (0.0, [[1.0]], [[0]], [[1]]), "1 dimension"),
     (normal_logpdf, (0.0, 0.0, -1.0), "positive"),
     (mixture_moments, ([1.2, -0.2], [0, 1], [1, 1]), "negative"),
-    (fit_gaussian_reverse_kl, (mixture_log_density(*MIXTURE), (0.0, -1.0)), "positive"),
-    (fit_gaussian_reverse_kl, (mixture_log_density(*MIXTURE), 3.0), "pair"),
+    (fit_gaussian_reverse_kl, (log_density(*MIXTURE), (0.0, -1.0)), "positive"),
+    (fit_gaussian_reverse_kl, (log_density(*MIXTURE), 3.0), "pair"),
     (expect_normal, (np.sin, 0.0, 0.0), "sigma must be positive"),
     (normal_entropy, (-1.0,), "sigma must be positive"),
     (kl_gaussian_mixture, (0.0, 0.0, *MIXTURE), "positive"),
