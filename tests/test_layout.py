@@ -76,3 +76,12 @@ def test_one_spelling_of_kl_in_the_chapters_code():
     assert not found, found
     assert OTHER_SPELLING.search("KL(P ‖ Q)") and OTHER_SPELLING.search("KL(p || q(x))")
     assert not OTHER_SPELLING.search("KL(P‖Q) and KL(one-hot‖softmax(z))")
+
+
+def test_the_readme_layout_lists_every_module_and_no_other():
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):readme.index("## Adding a chapter")]
+    package = layout[layout.index("\nklutils/"):layout.index("\ninstructors.md")]
+    listed = set(re.findall(r"^  (\w+)(?:\.py|/)", package, re.M))
+    top_level = {name.split(".")[1] for name in MODULES}
+    assert listed == top_level, (sorted(listed - top_level), sorted(top_level - listed))
