@@ -163,12 +163,12 @@ def unit_name(base: float | None) -> str:
     return "bits" if base == 2 else f"log-base-{base:g} units"
 
 
-def amount(value: float, unit: str, digits: int = 4) -> str:
+def format_amount(value: float, unit: str, digits: int = 4) -> str:
     """A divergence or entropy as text: ``"0.5850 nats"``, or ``"∞"`` when it is infinite.
 
     Examples
     --------
-    >>> amount(0.58496, "nats"), amount(math.inf, "bits")
+    >>> format_amount(0.58496, "nats"), format_amount(math.inf, "bits")
     ('0.5850 nats', '∞')
     """
     return "∞" if math.isinf(value) else f"{value:.{digits}f} {unit}"
@@ -373,11 +373,11 @@ def cross_entropy_readout(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | No
     parts = entropy_decomposition(x, y, base=2)
     code = huffman_code(y, names)
     words = ", ".join(f"{html.escape(s)}&nbsp;→&nbsp;<code>{w}</code>" for s, w in code.items())
+    h, kl, ce = (format_amount(value, "bits") for value in parts)
     return ("<table>"
-            f"<tr><td>H(P)</td><td>= {amount(parts.entropy, 'bits')}</td></tr>"
-            f"<tr><td>KL(P‖Q)</td><td>= {amount(parts.kl, 'bits')}</td></tr>"
-            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{amount(parts.cross_entropy, 'bits')}</b></td>"
-            "</tr>"
+            f"<tr><td>H(P)</td><td>= {h}</td></tr>"
+            f"<tr><td>KL(P‖Q)</td><td>= {kl}</td></tr>"
+            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{ce}</b></td></tr>"
             f"<tr><td>Huffman code for Q</td><td>{words}</td></tr>"
             f"<tr><td>its average length under P</td><td>= "
             f"{average_code_length(x, code):.4f} bits</td></tr></table>")
