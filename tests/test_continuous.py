@@ -13,24 +13,8 @@ import scipy.stats
 from klutils import kl_normal
 from klutils.continuous import kl_numerical, kl_to_posterior, log_evidence, posterior_density
 from klutils.gaussian import normal_logpdf
-from klutils.regression import LogisticLogJoint, logistic_data
 
 LOWER, UPPER = -40.0, 80.0
-
-
-@pytest.fixture(scope="module")
-def model():
-    x, y = logistic_data(10, 2.0, np.random.default_rng(2026))
-    return LogisticLogJoint(x, y, prior_sd=3.0)
-
-
-def gaussian_log_joint(scale=2.5, mean=1.0, sd=0.7):
-    """An unnormalised normal density: log Z = log(scale) exactly, posterior N(mean, sd^2)."""
-    def log_joint(w):
-        w = np.asarray(w, dtype=float)
-        return (math.log(scale) - 0.5 * ((w - mean) / sd) ** 2
-                - math.log(sd * math.sqrt(2 * math.pi)))
-    return log_joint
 
 
 # --- kl_numerical ---------------------------------------------------------------------------------
@@ -83,8 +67,8 @@ def test_kl_numerical_rejects_bad_input(args, message):
 
 # --- a posterior known up to its normaliser ----------------------------------------------------
 
-def test_log_evidence_exact_for_a_known_normaliser():
-    assert log_evidence(gaussian_log_joint(2.5), -20, 20) == pytest.approx(math.log(2.5),
+def test_log_evidence_exact_for_a_known_normaliser(normal_log_joint):
+    assert log_evidence(normal_log_joint(2.5), -20, 20) == pytest.approx(math.log(2.5),
                                                                            abs=1e-13)
     # a shift of a million nats does not overflow
     def huge(w):
@@ -93,37 +77,38 @@ def test_log_evidence_exact_for_a_known_normaliser():
                                                         rel=1e-15)
 
 
-def test_log_evidence_against_a_fine_trapezoid(model):
+def test_log_evidence_against_a_fine_trapezoid(logistic_model):
     w = np.linspace(LOWER, UPPER, 400_001)
-    values = model(w)
+    values = logistic_model(w)
     top = values.max()
     by_trapezoid = top + math.log(np.trapezoid(np.exp(values - top), w))
-    assert log_evidence(model, LOWER, UPPER) == pytest.approx(by_trapezoid, abs=1e-9)
+    assert log_evidence(logistic_model, LOWER, UPPER) == pytest.approx(by_trapezoid, abs=1e-9)
 
 
-def test_posterior_density_integrates_to_one(model):
+def test_posterior_density_integrates_to_one(logistic_model):
     w = np.linspace(LOWER, UPPER, 100_001)
-    assert np.trapezoid(posterior_density(model, w, LOWER, UPPER), w) == pytest.approx(1, abs=1e-9)
+    density = posterior_density(logistic_model, w, LOWER, UPPER)
+    assert np.trapezoid(density, w) == pytest.approx(1, abs=1e-9)
 
 
-def test_kl_to_posterior_matches_the_closed_form_for_a_normal_posterior():
-    log_joint = gaussian_log_joint(2.5, 1.0, 0.7)
+def test_kl_to_posterior_matches_the_closed_form_for_a_normal_posterior(normal_log_joint):
+    log_joint = normal_log_joint(2.5, 1.0, 0.7)
     for mu, sigma in [(1.0, 0.7), (0.0, 1.0), (3.0, 0.2)]:
         assert kl_to_posterior(log_joint, mu, sigma, -20, 20) == pytest.approx(
             kl_normal(mu, sigma, 1.0, 0.7), abs=1e-11)
 
 
-def test_bad_input_raises_value_error(model):
+def test_bad_input_raises_value_error(logistic_model):
     with pytest.raises(ValueError, match="too narrow"):
-        log_evidence(model, 0, 3)
+        log_evidence(logistic_model, 0, 3)
     with pytest.raises(ValueError, match="lower"):
-        log_evidence(model, 5, -5)
+        log_evidence(logistic_model, 5, -5)
     with pytest.raises(ValueError, match="log_joint must be a function"):
         log_evidence("not a function", -5, 5)
     with pytest.raises(ValueError, match="vectorised"):
         log_evidence(lambda w: 0.0, -5, 5)
     with pytest.raises(ValueError, match="sigma"):
-        kl_to_posterior(model, 0.0, -1.0, LOWER, UPPER)
+        kl_to_posterior(logistic_model, 0.0, -1.0, LOWER, UPPER)
 
 
 def test_a_log_joint_that_rules_out_where_q_lives():

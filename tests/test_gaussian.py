@@ -32,24 +32,8 @@ from klutils.gaussian import (
     normal_logpdf,
     two_mode_mixture,
 )
-from klutils.regression import LogisticLogJoint, logistic_data
 
 LOWER, UPPER = -40.0, 80.0
-
-
-@pytest.fixture(scope="module")
-def model():
-    x, y = logistic_data(10, 2.0, np.random.default_rng(2026))
-    return LogisticLogJoint(x, y, prior_sd=3.0)
-
-
-def gaussian_log_joint(scale=2.5, mean=1.0, sd=0.7):
-    """An unnormalised normal density: log Z = log(scale) exactly, posterior N(mean, sd^2)."""
-    def log_joint(w):
-        w = np.asarray(w, dtype=float)
-        return (math.log(scale) - 0.5 * ((w - mean) / sd) ** 2
-                - math.log(sd * math.sqrt(2 * math.pi)))
-    return log_joint
 
 
 MIXTURE = ([0.6, 0.4], [-3.0, 3.0], [1.0, 1.0])  # d = 6, far apart
@@ -215,56 +199,57 @@ def test_gaussian_fits_trade_one_direction_for_the_other():
 
 # --- the ELBO and variational inference: the reverse-KL fit of an unnormalised density --------
 
-def test_elbo_against_adaptive_quadrature(model):
+def test_elbo_against_adaptive_quadrature(logistic_model):
     for mu, sigma in [(0.0, 1.0), (2.5, 1.3), (4.0, 0.5)]:
         def integrand(w, mu=mu, sigma=sigma):
-            return scipy.stats.norm.pdf(w, mu, sigma) * float(model(w))
+            return scipy.stats.norm.pdf(w, mu, sigma) * float(logistic_model(w))
         expectation, _ = scipy.integrate.quad(integrand, mu - 14 * sigma, mu + 14 * sigma,
                                               epsabs=0, epsrel=1e-13, limit=200)
         by_quad = expectation + scipy.stats.norm(mu, sigma).entropy()
-        assert elbo(model, mu, sigma) == pytest.approx(by_quad, abs=1e-11)
+        assert elbo(logistic_model, mu, sigma) == pytest.approx(by_quad, abs=1e-11)
 
 
-def test_elbo_equals_log_evidence_only_at_the_posterior():
-    log_joint = gaussian_log_joint(2.5, 1.0, 0.7)
+def test_elbo_equals_log_evidence_only_at_the_posterior(normal_log_joint):
+    log_joint = normal_log_joint(2.5, 1.0, 0.7)
     assert elbo(log_joint, 1.0, 0.7) == pytest.approx(math.log(2.5), abs=1e-13)
     for mu, sigma in [(0.0, 0.7), (1.0, 0.3), (2.0, 2.0)]:
         assert elbo(log_joint, mu, sigma) < math.log(2.5)
 
 
-def test_identity_log_evidence_equals_elbo_plus_kl(model):
+def test_identity_log_evidence_equals_elbo_plus_kl(logistic_model):
     """Two independent quadratures: the trapezoid rule (ELBO) and adaptive quad (KL, log Z)."""
-    log_z = log_evidence(model, LOWER, UPPER)
+    log_z = log_evidence(logistic_model, LOWER, UPPER)
     for mu, sigma in [(0.0, 1.0), (2.55, 1.31), (-1.0, 0.3), (5.0, 2.0), (1.0, 0.05)]:
-        total = elbo(model, mu, sigma) + kl_to_posterior(model, mu, sigma, LOWER, UPPER)
+        total = (elbo(logistic_model, mu, sigma)
+                 + kl_to_posterior(logistic_model, mu, sigma, LOWER, UPPER))
         assert total == pytest.approx(log_z, abs=1e-11)
 
 
-def test_the_fit_maximises_the_elbo_from_any_start(model):
-    fit = fit_gaussian_reverse_kl(model, init=(0.0, 1.0))
+def test_the_fit_maximises_the_elbo_from_any_start(logistic_model):
+    fit = fit_gaussian_reverse_kl(logistic_model, init=(0.0, 1.0))
     assert isinstance(fit, GaussianFit)
-    best = elbo(model, *fit)
-    kl_fit = kl_to_posterior(model, *fit, LOWER, UPPER)
-    assert kl_fit < kl_to_posterior(model, 0.0, 1.0, LOWER, UPPER) / 10
+    best = elbo(logistic_model, *fit)
+    kl_fit = kl_to_posterior(logistic_model, *fit, LOWER, UPPER)
+    assert kl_fit < kl_to_posterior(logistic_model, 0.0, 1.0, LOWER, UPPER) / 10
     for d_mu, d_sigma in [(0.01, 0), (-0.01, 0), (0, 0.01), (0, -0.01)]:
         mu, sigma = fit.mu + d_mu, fit.sigma + d_sigma
-        assert elbo(model, mu, sigma) < best
-        assert kl_to_posterior(model, mu, sigma, LOWER, UPPER) > kl_fit
-    other = fit_gaussian_reverse_kl(model, init=(6.0, 3.0))
+        assert elbo(logistic_model, mu, sigma) < best
+        assert kl_to_posterior(logistic_model, mu, sigma, LOWER, UPPER) > kl_fit
+    other = fit_gaussian_reverse_kl(logistic_model, init=(6.0, 3.0))
     assert other == pytest.approx(fit, abs=1e-6)
 
 
-def test_the_fit_recovers_a_normal_posterior_exactly():
-    fit = fit_gaussian_reverse_kl(gaussian_log_joint(2.5, -0.4, 1.7), init=(3.0, 0.2))
+def test_the_fit_recovers_a_normal_posterior_exactly(normal_log_joint):
+    fit = fit_gaussian_reverse_kl(normal_log_joint(2.5, -0.4, 1.7), init=(3.0, 0.2))
     assert fit == pytest.approx((-0.4, 1.7), abs=1e-8)
-    assert elbo(gaussian_log_joint(2.5, -0.4, 1.7), *fit) == pytest.approx(math.log(2.5),
+    assert elbo(normal_log_joint(2.5, -0.4, 1.7), *fit) == pytest.approx(math.log(2.5),
                                                                            abs=1e-12)
 
 
-def test_the_fit_is_narrower_than_the_skewed_posterior(model):
-    fit = fit_gaussian_reverse_kl(model)
+def test_the_fit_is_narrower_than_the_skewed_posterior(logistic_model):
+    fit = fit_gaussian_reverse_kl(logistic_model)
     w = np.linspace(LOWER, UPPER, 200_001)
-    density = posterior_density(model, w, LOWER, UPPER)
+    density = posterior_density(logistic_model, w, LOWER, UPPER)
     mean = np.trapezoid(w * density, w)
     sd = math.sqrt(np.trapezoid((w - mean) ** 2 * density, w))
     assert fit.sigma < sd and abs(fit.mu - mean) < 0.1

@@ -24,23 +24,17 @@ TRUE_COEF = np.array([0.5, 1.0, 0.0, -2.0])
 SIGMA = 0.3
 
 
-@pytest.fixture(scope="module")
-def model():
-    x, y = logistic_data(10, 2.0, np.random.default_rng(2026))
-    return LogisticLogJoint(x, y, prior_sd=3.0)
-
-
-def test_logistic_log_joint_against_hand_formula(model):
+def test_logistic_log_joint_against_hand_formula(logistic_model):
     for w in (-1.3, 0.0, 2.0, 7.5):
         log_lik = sum(math.log(1 / (1 + math.exp(-w * xi))) if yi == 1
                       else math.log(1 / (1 + math.exp(w * xi)))
-                      for xi, yi in zip(model.x, model.y, strict=True))
+                      for xi, yi in zip(logistic_model.x, logistic_model.y, strict=True))
         log_prior = stats.norm.logpdf(w, 0, 3.0)
-        assert float(model(w)) == pytest.approx(log_prior + log_lik, rel=1e-13)
+        assert float(logistic_model(w)) == pytest.approx(log_prior + log_lik, rel=1e-13)
     w = np.linspace(-5, 5, 7)
-    assert model(w).shape == (7,)
-    assert model(w) == pytest.approx([float(model(v)) for v in w], rel=1e-14)
-    assert np.isfinite(model(np.array([-1e4, 1e4]))).all()  # log_expit: no overflow
+    assert logistic_model(w).shape == (7,)
+    assert logistic_model(w) == pytest.approx([float(logistic_model(v)) for v in w], rel=1e-14)
+    assert np.isfinite(logistic_model(np.array([-1e4, 1e4]))).all()  # log_expit: no overflow
 
 
 def test_logistic_data_is_seeded_and_valid():
