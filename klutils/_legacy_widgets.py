@@ -81,15 +81,7 @@ class CoinKLWidget(widgets.VBox):
 
 
 def coin_kl_widget(p: float = 0.5, q: float = 0.6) -> CoinKLWidget:
-    """Chapter 2's widget (see :class:`CoinKLWidget`); ``p`` and ``q`` in [0.01, 0.99].
-
-    Examples
-    --------
-    >>> w = coin_kl_widget(0.5, 0.6)
-    >>> w.q_slider.value = 0.8
-    >>> "KL(P‖Q) = 0.2231 nats" in w.readout.value
-    True
-    """
+    """Chapter 2's widget (see :class:`CoinKLWidget`); ``p`` and ``q`` in [0.01, 0.99]."""
     return CoinKLWidget(p, q)
 
 
@@ -135,15 +127,7 @@ class LogitsWidget(widgets.VBox):
 
 def logits_widget(label: str = "cat", classes: Sequence[str] = ("cat", "dog", "rabbit"),
                   logits: ArrayLike = (2.0, 0.5, -1.0)) -> LogitsWidget:
-    """Chapter 3's widget (see :class:`LogitsWidget`).
-
-    Examples
-    --------
-    >>> w = logits_widget()
-    >>> w.sliders[0].value = 0.5  # cat no longer stands out
-    >>> round(w.kl, 4)
-    0.7989
-    """
+    """Chapter 3's widget (see :class:`LogitsWidget`)."""
     return LogitsWidget(label, classes, logits)
 
 
@@ -170,17 +154,7 @@ class CrossEntropyWidget(QSlidersWidget):
 
 def cross_entropy_widget(p: ArrayLike, labels: Sequence[str] | None = None,
                          q: ArrayLike | None = None) -> CrossEntropyWidget:
-    """Chapter 4's widget (see :class:`CrossEntropyWidget`); Q starts uniform by default.
-
-    Examples
-    --------
-    >>> w = cross_entropy_widget([0.5, 0.25, 0.125, 0.125], ["sun", "cloud", "rain", "snow"])
-    >>> round(w.parts.cross_entropy, 4)  # Q uniform: 2 bits per outcome
-    2.0
-    >>> w.set_q([0.5, 0.25, 0.125, 0.125])
-    >>> round(w.parts.kl, 4), round(w.parts.cross_entropy, 4)
-    (0.0, 1.75)
-    """
+    """Chapter 4's widget (see :class:`CrossEntropyWidget`); Q starts uniform by default."""
     x = single_distribution(p, "p")
     if len(x) < 2:
         raise ValueError(f"p must have at least two outcomes to compare; got {len(x)}")
@@ -223,17 +197,7 @@ class ModeSeparationWidget(widgets.VBox):
 
 def mode_separation_widget(separation: float = 6.0, weights: Sequence[float] = (0.6, 0.4),
                            sigma: float = 1.0) -> ModeSeparationWidget:
-    """Chapter 5's widget (see :class:`ModeSeparationWidget`).
-
-    Examples
-    --------
-    >>> w = mode_separation_widget(6.0)
-    >>> round(w.fits.forward[0], 3), round(w.fits.reverse[0], 3)
-    (-0.6, -2.988)
-    >>> w.slider.value = 0.0
-    >>> round(w.fits.forward[1], 3), round(w.fits.reverse[1], 3)
-    (1.0, 1.0)
-    """
+    """Chapter 5's widget (see :class:`ModeSeparationWidget`)."""
     d = real_number(separation, "separation", low=0.0, high=10.0)
     two_mode_mixture(d, weights, sigma)  # validate before building anything
     return ModeSeparationWidget(d, tuple(float(v) for v in weights), float(sigma))
@@ -283,17 +247,7 @@ class PosteriorWidget(widgets.VBox):
 def posterior_widget(a: float = 1.0, b: float = 1.0, n: int = 20, p_true: float = 0.7, *,
                      max_flips: int = 1000, seed: int = 2026) -> PosteriorWidget:
     """Chapter 6's widget (see :class:`PosteriorWidget`): ``a``, ``b`` in [0.5, 50], ``n`` in
-    [0, max_flips] of ``max_flips`` (at most 100000) flips drawn with ``default_rng(seed)``.
-
-    Examples
-    --------
-    >>> w = posterior_widget(n=0)
-    >>> w.information_gain
-    0.0
-    >>> w.n_slider.value = 100
-    >>> w.information_gain > 1
-    True
-    """
+    [0, max_flips] of ``max_flips`` (at most 100000) flips drawn with ``default_rng(seed)``."""
     a = real_number(a, "a", low=0.5, high=50.0)
     b = real_number(b, "b", low=0.5, high=50.0)
     size = integer(max_flips, "max_flips", minimum=1, maximum=100_000)
@@ -340,16 +294,6 @@ class VAEKLWidget(widgets.VBox):
 
 
 def vae_kl_widget(mu: float = 0.0, log_var: float = 0.0) -> VAEKLWidget:
-    """Chapter 7's widget (see :class:`VAEKLWidget`).
-
-    Examples
-    --------
-    >>> w = vae_kl_widget()
-    >>> w.kl
-    0.0
-    >>> w.mu_slider.value = 1.0
-    >>> "KL(Q‖P) = 0.5000 nats" in w.readout.value
-    True
-    """
+    """Chapter 7's widget (see :class:`VAEKLWidget`)."""
     return VAEKLWidget(real_number(mu, "mu", low=-3.0, high=3.0),
                        real_number(log_var, "log_var", low=-4.0, high=2.0))
