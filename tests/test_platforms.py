@@ -23,11 +23,12 @@ Two decisions:
 platform, so the dry run checks its dependencies from pyproject.toml and
 ``test_requires_python_admits_exactly_the_supported_versions`` checks its ``requires-python``.
 
-Each resolve takes about 5 s of CPU, mostly pip reading the long file lists of projects such as
-hypothesis and numpy, so the 20 run in parallel, a few more at once than there are cores. pip's
-HTTP cache is used as the index allows (PyPI lets pip keep pages for 10 minutes and metadata for
-good; a proxy that sends no caching headers makes pip fetch everything each time). The tests skip,
-saying why, only when the package index cannot be reached. To see one resolve in full:
+Cost: pip spends most of a resolve reading every file of long project pages (coverage,
+hypothesis, ruff, numpy: 87,000 links in all), about 5 s of CPU. ``PrunedIndex`` serves each page,
+fetched once for all targets, without the files pip would reject there anyway, which takes a
+third of that off; the resolves run in parallel, one more at a time than there are cores. pip's
+HTTP cache keeps package metadata as far as the index allows. The tests skip, saying why, only
+when the package index cannot be reached. One resolve in full, straight from the index:
 ``.venv/bin/python tests/test_platforms.py 3.14 windows-amd64``.
 """
 
@@ -248,7 +249,7 @@ class PrunedIndex(ThreadingHTTPServer):
         self.upstream = upstream
         self.tags = {f"{python}-{platform}": wheel_tags(python, platform)
                      for python, platform in targets}
-        self.pages: dict[str, dict | None] = {}
+        self.pages: dict[str, tuple[dict, list[frozenset[str] | None]] | None] = {}
         self.lock = threading.Lock()
         self.context = https_context()
 
@@ -261,28 +262,29 @@ class PrunedIndex(ThreadingHTTPServer):
         self.server_close()
 
     def url(self, python: str, platform: str) -> str:
+        """The index URL to give pip for this target."""
         return f"http://127.0.0.1:{self.server_address[1]}/{python}-{platform}/simple/"
 
-    def page(self, url: str) -> dict | None:
-        """The real index's JSON page at ``url``, file URLs made absolute and each file's wheel
-        tags parsed once (``None`` for a file pip decides on); None if it is not a JSON page."""
+    def page(self, url: str) -> tuple[dict, list[frozenset[str] | None]] | None:
+        """The real index's JSON page at ``url`` (file URLs made absolute) and each file's wheel
+        tags, parsed once for all targets; None when it is not a JSON page or cannot be had."""
         with self.lock:
             if url in self.pages:
                 return self.pages[url]
         request = urllib.request.Request(url, headers={"Accept": JSON_PAGE})
+        found = None
         try:
             with urllib.request.urlopen(request, timeout=30, context=self.context) as answer:
-                page = None
                 if answer.headers.get_content_type() == JSON_PAGE:
                     page = json.loads(answer.read())
-                    page["tags"] = [file_tags(file["filename"]) for file in page["files"]]
                     for file in page["files"]:
                         file["url"] = urljoin(answer.url, file["url"])
+                    found = page, [file_tags(file["filename"]) for file in page["files"]]
         except (OSError, ValueError, KeyError):
-            page = None
+            found = None
         with self.lock:
-            self.pages[url] = page
-        return page
+            self.pages[url] = found
+        return found
 
 
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
@@ -299,17 +301,17 @@ class _PrunedPage(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         upstream = f"{self.server.upstream}{project}/"
-        page = self.server.page(upstream)
-        if page is None:
+        found = self.server.page(upstream)
+        if found is None:
             self.send_response(302)
             self.send_header("Location", upstream)
             self.end_headers()
             return
+        page, tags = found
         accepted = self.server.tags[target]
-        files = [file for file, tags in zip(page["files"], page["tags"], strict=True)
-                 if tags is None or not tags.isdisjoint(accepted)]
-        body = json.dumps({key: value for key, value in page.items() if key != "tags"}
-                          | {"files": files}).encode()
+        files = [file for file, its in zip(page["files"], tags, strict=True)
+                 if its is None or not its.isdisjoint(accepted)]
+        body = json.dumps(page | {"files": files}).encode()
         self.send_response(200)
         self.send_header("Content-Type", JSON_PAGE)
         self.send_header("Content-Length", str(len(body)))
