@@ -64,7 +64,7 @@ $(AXE_CORE):
 	  echo "note: npm could not install axe-core; the accessibility test will be skipped"
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters
+	$(BIN)/jupyter lab chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python -m klutils.bench
