@@ -10,7 +10,10 @@ follows finds every notebook executed. Before that it empties the cache when
   chapter's outputs and its widgets' settings must come from the klutils the site ships;
 * a cached notebook shows a widget whose settings are no longer in the widget store.
 
-A notebook that fails here is left to the build, which executes it again and reports the error.
+Emptying the cache also empties Sphinx's saved environment (``_build/.doctrees``): Sphinx re-reads
+a page only when its source changed, so without that it would keep a page made from the old
+outputs. A notebook that fails here is left to the build, which executes it again and reports
+the error.
 Run it from anywhere: ``.venv/bin/python _ext/execute_notebooks.py``.
 """
 
@@ -32,6 +35,7 @@ from jupyter_cache.executors import load_executor
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 CACHE = BUILD / ".jupyter_cache"
+DOCTREES = BUILD / ".doctrees"
 FINGERPRINT = CACHE / "klutils.sha256"
 STATES_ENV = "KL_WIDGET_STATES"
 WIDGET_ID = re.compile(r'data-kl-widget=\\?"([0-9a-f]{16})')
@@ -65,15 +69,15 @@ def book_notebooks(root: Path = ROOT) -> list[Path]:
 def main() -> int:
     store = Path(os.environ.setdefault(STATES_ENV, str(BUILD / "widget-states")))
     fingerprint = klutils_fingerprint()
-    if CACHE.exists():
-        reason = None
-        if not FINGERPRINT.is_file() or FINGERPRINT.read_text() != fingerprint:
-            reason = "klutils changed since the notebooks were executed"
-        elif missing := missing_widgets(CACHE, store):
-            reason = f"the settings of widgets {sorted(missing)} are missing"
-        if reason:
-            print(f"execute_notebooks: {reason}: executing every notebook again")
-            shutil.rmtree(CACHE)
+    reason = None
+    if not FINGERPRINT.is_file() or FINGERPRINT.read_text() != fingerprint:
+        reason = "klutils changed since the notebooks were executed"
+    elif missing := missing_widgets(CACHE, store):
+        reason = f"the settings of widgets {sorted(missing)} are missing"
+    if reason and (CACHE.exists() or DOCTREES.exists()):
+        print(f"execute_notebooks: {reason}: executing every notebook again")
+        shutil.rmtree(CACHE, ignore_errors=True)
+        shutil.rmtree(DOCTREES, ignore_errors=True)
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
     cache = get_cache(str(CACHE))

@@ -2,13 +2,47 @@
  *
  * Every setting a widget's controls can reach was rendered when the book was built, by the same
  * Python that draws the widget in Jupyter (klutils/_widget_export.py). For each setting NAME the
- * folder data-kl-base holds NAME.webp (the figure) and NAME.json ({readout, alt, next}, where
- * next[control][stop] names the setting that moving that control to that stop leads to). This
- * script computes nothing: it follows "next", fetches the two files and swaps them in, figure,
- * alt text and readout together. It loads nothing from another site.
+ * folder data-kl-base holds NAME.webp (the figure) and NAME.js, a call
+ * klWidgetState({readout, alt, next}) where next[control][stop] names the setting that moving
+ * that control to that stop leads to. (A script, not JSON, so that pages opened from file://
+ * work too: browsers refuse fetch() there.) This script computes nothing: it follows "next",
+ * loads the two files and swaps them in, figure, alt text and readout together. It loads nothing
+ * from another site.
  */
 (function () {
   "use strict";
+
+  // The settings' scripts call klWidgetState(data); the loader that added the script waits for it.
+  const waiting = new Map();  // script URL -> resolve
+  window.klWidgetState = function (data) {
+    const script = document.currentScript;
+    const resolve = script && waiting.get(script.src);
+    if (resolve) {
+      waiting.delete(script.src);
+      resolve(data);
+    }
+  };
+
+  function loadState(url) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = url;
+      waiting.set(script.src, resolve);
+      script.onload = function () {
+        script.remove();
+        if (waiting.has(script.src)) {
+          waiting.delete(script.src);
+          reject(new Error(url + " did not define a setting"));
+        }
+      };
+      script.onerror = function () {
+        script.remove();
+        waiting.delete(script.src);
+        reject(new Error(url + " could not be loaded"));
+      };
+      document.head.appendChild(script);
+    });
+  }
 
   function setUp(root) {
     const data = JSON.parse(root.querySelector("script.kl-widget-data").textContent);
@@ -30,12 +64,7 @@
 
     function state(name) {
       if (!states.has(name)) {
-        const loading = fetch(base + name + ".json").then(function (response) {
-          if (!response.ok) {
-            throw new Error(name + ".json: HTTP " + response.status);
-          }
-          return response.json();
-        });
+        const loading = loadState(base + name + ".js");
         loading.catch(function () { states.delete(name); });
         states.set(name, loading);
       }

@@ -7,9 +7,11 @@ reach from the starting one (each control moved to each of its stops, through th
 and writes, per setting ``K`` (the stop indices joined by ``-``):
 
 * ``K.webp``: the figure, lossless WebP of the very pixels Jupyter shows as PNG;
-* ``K.json``: ``{"readout": html, "alt": text, "next": {control: [setting per stop]}}``, where
-  ``next`` says which setting each move leads to (this is how linked controls stay consistent
-  without any logic in the browser).
+* ``K.js``: ``klWidgetState({"readout": html, "alt": text, "next": {control: [setting per
+  stop]}});`` where ``next`` says which setting each move leads to (this is how linked controls
+  stay consistent without any logic in the browser). It is a script rather than a JSON file so
+  that the page can load it from ``file://`` too (browsers refuse ``fetch`` there), for a reader
+  who opens ``_build/html/index.html`` from disk.
 
 The folder is named by a hash of its content, so an unchanged widget keeps its name and a stale
 one can never be served. :func:`static_html` is the markup the page shows: native, labelled
@@ -135,8 +137,7 @@ def export(widget: InteractiveFigure, store: str | Path) -> Exported:
                 start_state = state
             name = setting_name(key)
             files = {f"{name}.webp": encode_webp(pixels),
-                     f"{name}.json": json.dumps(state, ensure_ascii=False,
-                                                separators=(",", ":")).encode()}
+                     f"{name}.js": state_script(state)}
             for file_name, data in files.items():
                 (work / file_name).write_bytes(data)
                 digest.update(file_name.encode() + b"\0" + data + b"\0")
@@ -152,6 +153,19 @@ def export(widget: InteractiveFigure, store: str | Path) -> Exported:
     finally:
         widget.render(widget.values)
     return Exported(widget_id, setting_name(start), start_state, size, len(graph))
+
+
+def state_script(state: dict) -> bytes:
+    """The file of one setting: a call of ``klWidgetState`` (see ``_static/kl-widget.js``)."""
+    return f"klWidgetState({_json_for_script(state)});\n".encode()
+
+
+def read_state_script(data: bytes) -> dict:
+    """The setting :func:`state_script` wrote (for tests and checks)."""
+    text = data.decode().strip()
+    if not (text.startswith("klWidgetState(") and text.endswith(");")):
+        raise ValueError("not a widget state script")
+    return json.loads(text.removeprefix("klWidgetState(").removesuffix(");"))
 
 
 def _json_for_script(data: object) -> str:

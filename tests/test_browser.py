@@ -182,7 +182,7 @@ def _check_move(driver, widget, expected_readout, before, how: str, moves: list)
     fetched = driver.execute_script("""
         return performance.getEntriesByType("resource")
             .filter(e => e.name.endsWith("/" + arguments[0] + ".webp")
-                      || e.name.endsWith("/" + arguments[0] + ".json"))
+                      || e.name.endsWith("/" + arguments[0] + ".js"))
             .reduce((total, e) => total + e.encodedBodySize, 0);""", name)
     assert fetched <= MOVE_BUDGET, f"{how}: the move fetched {fetched} bytes"
     moves.append({"move": how, "setting": name, "bytes": fetched,
@@ -291,3 +291,31 @@ def test_widget_on_a_phone():
             _check_move(driver, widget, _weather_readout, before, "phone", [])
             widget.screenshot(str(SCREENSHOTS / f"widget-phone{'-dark' if dark else ''}.png"))
             assert not console_errors(driver)
+
+
+def test_search_finds_pinsker(browser):
+    """The site's search works offline: searching for Pinsker finds chapter 5."""
+    base, driver = browser
+    driver.get(f"{base}/search.html?q=Pinsker")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "05_properties.html" not in driver.page_source:
+        time.sleep(0.2)
+    assert "05_properties.html" in driver.page_source, "searching for Pinsker finds nothing"
+    assert not console_errors(driver)
+
+
+def test_a_widget_works_on_a_page_opened_from_disk():
+    """A reader who opens _build/html/... from disk (file://) can move the widgets too."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    with chromium() as driver:
+        driver.get((SITE / "chapters" / "01_intuition.html").as_uri())
+        widget = driver.find_element("css selector", ".kl-widget.kl-widget-ready")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", widget)
+        before = _state(widget)
+        driver.execute_script("arguments[0].focus()",
+                              widget.find_element("css selector", 'input[name="cloud"]'))
+        ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+        _check_move(driver, widget, _weather_readout, before, "from disk", [])
+        assert not console_errors(driver)

@@ -20,6 +20,8 @@ import nbformat
 import pytest
 from sitekit import ROOT, SITE, pages
 
+from klutils._widget_export import read_state_script
+
 pytestmark = [pytest.mark.site]
 
 #: Tags and attributes whose URL the browser loads as part of the page (not links to follow).
@@ -234,18 +236,18 @@ def test_every_setting_of_every_widget_is_on_the_site(site):
             if name in seen:
                 continue
             seen.add(name)
-            state = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+            state = read_state_script((folder / f"{name}.js").read_bytes())
             assert state["readout"] and len(state["alt"]) > 20, (page.name, name)
             assert list(state["next"]) == [c["name"] for c in data["controls"]]
             for control in data["controls"]:
                 targets = state["next"][control["name"]]
                 assert len(targets) == len(control["texts"]) >= 21
                 todo += targets
-            move = sum((folder / f"{name}{suffix}").stat().st_size for suffix in (".webp", ".json"))
+            move = sum((folder / f"{name}{suffix}").stat().st_size for suffix in (".webp", ".js"))
             assert move <= MOVE_BUDGET, f"{page.name}: setting {name} weighs {move} bytes"
         assert len(seen) == data["settings"], (page.name, len(seen), data["settings"])
         files = {p.name for p in folder.iterdir()}
-        assert files == {f"{n}{suffix}" for n in seen for suffix in (".webp", ".json")}
+        assert files == {f"{n}{suffix}" for n in seen for suffix in (".webp", ".js")}
 
 
 def test_widgets_add_at_most_300_kb_to_a_page_and_1_mb_of_shared_files(site):

@@ -24,6 +24,7 @@ from klutils import kl_contributions, kl_divergence
 from klutils._widget_export import (
     BASE_PLACEHOLDER,
     export,
+    read_state_script,
     setting_name,
     settings_graph,
     static_html,
@@ -406,7 +407,7 @@ def test_export_writes_every_setting_once_and_is_reproducible(exported_small):
     files = sorted(p.name for p in folder.iterdir())
     assert len(files) == 84 and not list(tmp_path.glob(".export-*"))
     for mu, side in product(range(21), range(2)):
-        state = json.loads((folder / f"{mu}-{side}.json").read_text())
+        state = read_state_script((folder / f"{mu}-{side}.js").read_bytes())
         values = widget.values_of((mu, side))
         assert state["readout"] == f"<b>μ = {values['mu']:+.2f}</b> on the {values['side']}"
         assert state["alt"] == widget.describe(values)
@@ -441,6 +442,17 @@ def test_static_html_has_labelled_native_controls_and_the_start(exported_small):
     assert data["start"] == "5-0" and data["settings"] == 42 and not data["linked"]
     assert data["controls"][0]["texts"][:2] == ["0.00", "0.10"]
     assert setting_name((3, 1)) == "3-1"
+
+
+def test_a_setting_s_script_carries_any_text_safely():
+    from klutils._widget_export import state_script
+
+    state = {"readout": "</script><b>a & b</b>", "alt": "x\u2028y", "next": {"a": ["0"]}}
+    script = state_script(state)
+    assert b"</script>" not in script and script.startswith(b"klWidgetState({")
+    assert read_state_script(script) == state
+    with pytest.raises(ValueError, match="not a widget state"):
+        read_state_script(b"alert(1)")
 
 
 def test_displayed_during_the_book_build_the_widget_becomes_static_html(tmp_path, monkeypatch):
