@@ -29,14 +29,15 @@ import time
 from pathlib import Path
 
 import yaml
-from jupyter_cache import get_cache
-from jupyter_cache.executors import load_executor
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 CACHE = BUILD / ".jupyter_cache"
 DOCTREES = BUILD / ".doctrees"
 FINGERPRINT = CACHE / "klutils.sha256"
+#: A hash of klutils and every notebook, written once all of them are executed: when it has not
+#: changed, nothing needs executing and jupyter-cache (slow to import) is not even loaded.
+DONE = CACHE / "executed.sha256"
 STATES_ENV = "KL_WIDGET_STATES"
 WIDGET_ID = re.compile(r'data-kl-widget=\\?"([0-9a-f]{16})')
 
@@ -78,10 +79,20 @@ def main() -> int:
         print(f"execute_notebooks: {reason}: executing every notebook again")
         shutil.rmtree(CACHE, ignore_errors=True)
         shutil.rmtree(DOCTREES, ignore_errors=True)
+    notebooks = book_notebooks()
+    done = hashlib.sha256(fingerprint.encode())
+    for notebook in notebooks:
+        done.update(notebook.read_bytes())
+    if not reason and DONE.is_file() and DONE.read_text() == done.hexdigest():
+        print("execute_notebooks: every notebook is executed already")
+        return 0
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
     cache = get_cache(str(CACHE))
-    for notebook in book_notebooks():
+    for notebook in notebooks:
         cache.add_nb_to_project(str(notebook))
     logger = logging.getLogger("execute_notebooks")
     logger.addHandler(logging.StreamHandler(sys.stdout))
@@ -91,6 +102,8 @@ def main() -> int:
         timeout=timeout, allow_errors=False)
     FINGERPRINT.write_text(fingerprint)
     failed = result.excepted + result.errored
+    if not failed:
+        DONE.write_text(done.hexdigest())
     print(f"execute_notebooks: {len(result.succeeded)} executed, {len(failed)} failed (the build "
           f"reports them) in {time.perf_counter() - started:.1f} s")
     return 0
