@@ -84,7 +84,7 @@ def chromium(width: int = 1280, height: int = 1000) -> Iterator[object]:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
-        driver.set_script_timeout(30)
+        driver.set_script_timeout(180)  # axe-core on a long page takes seconds, more under load
         yield driver
     finally:
         driver.quit()
