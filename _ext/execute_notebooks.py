@@ -13,8 +13,7 @@ follows finds every notebook executed. Before that it empties the cache when
 Emptying the cache also empties Sphinx's saved environment (``_build/.doctrees``): Sphinx re-reads
 a page only when its source changed, so without that it would keep a page made from the old
 outputs. A notebook that fails here is left to the build, which executes it again and reports
-the error.
-Run it from anywhere: ``.venv/bin/python _ext/execute_notebooks.py``.
+the error. Run it from anywhere: ``.venv/bin/python _ext/execute_notebooks.py``.
 """
 
 from __future__ import annotations

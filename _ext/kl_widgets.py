@@ -3,8 +3,8 @@
 How a widget gets onto a page (the README's "Widgets on the website" tells why this way):
 
 1. At ``config-inited`` this extension sets the environment variable ``KL_WIDGET_STATES`` to the
-   widget store, ``_build/widget-states`` (unless it is set already, as ``make book`` does), so
-   every notebook kernel the build starts inherits it.
+   widget store, ``_build/widget-states`` (unless it is set already), so every notebook kernel
+   the build starts inherits it.
 2. A widget built with :func:`klutils.widgets.interactive_figure` and displayed in such a kernel
    renders each setting its controls can reach into ``<store>/<widget id>/`` and adds a
    ``text/html`` output: labelled native controls, the readout, the figure, all pointing at

@@ -958,4 +958,3 @@ def _q_sliders_setting(p: ArrayLike, q: ArrayLike | None,
         q = np.full(len(x), 1.0 / len(x))
     x, y = single_distribution_pair(x, q)
     return x, y, outcome_labels(labels, len(x))
-

@@ -1,6 +1,6 @@
 """The built website in headless Chromium, offline: every page, every widget, every control.
 
-The site (``make book`` → _build/html) is served on 127.0.0.1 and Chromium can resolve no other
+The site (``make book`` -> _build/html) is served on 127.0.0.1 and Chromium can resolve no other
 host. For every page, in the light and the dark theme: the math is typeset, the console has no
 error, nothing is requested from another site, and axe-core finds no WCAG 2.1 A/AA violation.
 For every widget: each control is moved with the keyboard (reached with Tab, moved with an arrow

@@ -1,4 +1,4 @@
-"""Checks on the built website (`make book` → _build/html): self-contained, widgets complete,
+"""Checks on the built website (`make book` -> _build/html): self-contained, widgets complete,
 within its budgets, the whole course downloadable.
 
 These tests read the build and never build it themselves (that takes minutes): without

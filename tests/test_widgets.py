@@ -89,9 +89,7 @@ def small_widget(**options) -> InteractiveFigure:
         figsize=(1.5, 1.0), caption="A line", **options)
 
 
-# ---------------------------------------------------------------------------------------------
-# kl_contributions (the terms chapter 1 draws)
-# ---------------------------------------------------------------------------------------------
+# kl_contributions (the terms chapter 1 draws) ------------------------------------------------
 
 
 def test_contributions_match_hand_values_and_sum_to_kl():
@@ -120,9 +118,7 @@ def test_contributions_reject_bad_input(p, q, base, message):
         kl_contributions(p, q, base=base)
 
 
-# ---------------------------------------------------------------------------------------------
-# Chapter 1's drawing, readout and description
-# ---------------------------------------------------------------------------------------------
+# Chapter 1's drawing, readout and description ------------------------------------------------
 
 
 def test_panel_draws_p_q_and_the_terms_without_clearing():
@@ -192,9 +188,7 @@ def test_description_names_every_bar_and_term():
     assert "rain ∞" in distribution_description(P, [0.7, 0.3, 0.0], LABELS)
 
 
-# ---------------------------------------------------------------------------------------------
-# Controls
-# ---------------------------------------------------------------------------------------------
+# Controls ------------------------------------------------------------------------------------
 
 
 def test_slider_stops_are_exact_decimals_and_at_least_21():
@@ -223,9 +217,7 @@ def test_bad_controls_are_refused(make, message):
         make()
 
 
-# ---------------------------------------------------------------------------------------------
-# The rule that keeps probabilities summing to 1
-# ---------------------------------------------------------------------------------------------
+# The rule that keeps probabilities summing to 1 ----------------------------------------------
 
 
 def test_sums_to_one_rescales_in_proportion_with_largest_remainders():
@@ -274,9 +266,7 @@ def test_sums_to_one_is_a_fair_rounding_of_the_proportional_share(data, n, stops
             assert got[i] >= got[j]
 
 
-# ---------------------------------------------------------------------------------------------
-# The primitive in Jupyter
-# ---------------------------------------------------------------------------------------------
+# The primitive in Jupyter --------------------------------------------------------------------
 
 
 def test_widget_exposes_its_parts_and_starts_at_the_defaults():
@@ -371,9 +361,7 @@ def test_jupyter_and_the_website_show_the_same_pixels():
     assert readout == widget.readout.value and alt == widget.alt
 
 
-# ---------------------------------------------------------------------------------------------
-# The static version
-# ---------------------------------------------------------------------------------------------
+# The static version --------------------------------------------------------------------------
 
 
 def test_every_one_of_chapter_1_s_231_settings_is_reachable_and_moves_as_in_jupyter():
