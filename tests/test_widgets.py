@@ -82,7 +82,7 @@ def test_contributions_sum_to_kl_on_random_pairs(seed):
     ([0.5, 0.6], [0.5, 0.5], None, "sum to 1"),
     ([0.5, 0.5], [1.5, -0.5], None, "negative"),
     ([0.5, 0.5], [0.2, 0.3, 0.5], None, "same number of outcomes"),
-    ([[0.5, 0.5], [0.1, 0.9]], [0.5, 0.5], None, "1-D"),
+    ([[0.5, 0.5], [0.1, 0.9]], [[0.5, 0.5]] * 3, None, "do not broadcast"),
     ([0.5, 0.5], [0.5, 0.5], 1, "base"),
     ([0.5, np.nan], [0.5, 0.5], None, "NaN"),
 ])
