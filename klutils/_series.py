@@ -164,12 +164,11 @@ def kl_h(s: np.ndarray) -> np.ndarray:
     """``(1+s) artanh(s) - s`` for ``-1 <= s <= 1``: the KL term ``(x+y) h(s)`` per unit mass."""
     shape = np.shape(s)
     s = np.atleast_1d(np.asarray(s, dtype=np.float64))
-    x = np.abs(s)
     with np.errstate(invalid="ignore"):
-        small = x < SERIES_MAX
+        small = np.abs(s) < 0.5  # the closed form of 1 + s and 1 - s cancels up to 2.5x there
         out = 0.5 * kl_closed(1.0 + s, 1.0 - s, 2.0 * s)
         if small.any():
-            out[small] = kl_series(s[small], SERIES_MAX)
+            out[small] = kl_series(s[small], 0.5)
     bad = ~np.isfinite(out)
     if bad.any():
         out[bad] = 0.5 * kl_special(1.0 + s[bad], 1.0 - s[bad], 2.0 * s[bad])

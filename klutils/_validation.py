@@ -175,7 +175,7 @@ def check_distribution(array: np.ndarray, name: str, *,
 
 
 def _checked_sums(array: np.ndarray, original: np.ndarray, name: str, tolerance: float,
-                  axis_text: str) -> np.ndarray:
+                  axis_text: str, note: str = "") -> np.ndarray:
     """Sums along the last axis of ``array``; bad entries are reported in ``original``'s indices."""
     smallest = np.min(array, axis=-1)
     sums = np.sum(array, axis=-1)
@@ -190,7 +190,7 @@ def _checked_sums(array: np.ndarray, original: np.ndarray, name: str, tolerance:
         total = sums[where] if off.ndim else float(sums)
         at = f" for the distribution at batch index {where}" if off.ndim else ""
         raise ValueError(f"{name} must sum to 1 along {axis_text} (within {tolerance:g}); "
-                         f"sum = {total:.10g}{at}")
+                         f"sum = {total:.10g}{at}{note}")
     return sums
 
 
@@ -264,7 +264,11 @@ def distributions(*named: tuple[object, str], axis: object
             result.append((view, np.zeros(batch)))
             continue
         compact = _compact_view(array, view, index)
-        sums = _checked_sums(compact, array, name, sum_tolerance(source.dtype), axis_text)
+        note = ""
+        if array.shape != broadcast[0].shape:
+            note = (f" ({name} of shape {array.shape} was first broadcast to "
+                    f"{broadcast[0].shape}, as numpy does)")
+        sums = _checked_sums(compact, array, name, sum_tolerance(source.dtype), axis_text, note)
         result.append((view, np.broadcast_to(sums, batch)))
     return result
 

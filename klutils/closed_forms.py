@@ -221,7 +221,7 @@ def _checked_covariance(cov: np.ndarray, name: str) -> tuple[np.ndarray, np.ndar
     diagonal = np.diagonal(cov, axis1=-2, axis2=-1)
     if np.any(diagonal <= 0):
         raise ValueError(f"{name} must be positive definite; a diagonal entry is "
-                         f"{diagonal[diagonal <= 0].flat[0]!r}")
+                         f"{float(diagonal[diagonal <= 0].flat[0])!r}")
     scale = np.sqrt(diagonal)
     outer = scale[..., :, None] * scale[..., None, :]
     with np.errstate(over="ignore"):

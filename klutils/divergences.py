@@ -20,24 +20,28 @@ Q are close. Here each term is the non-negative generalised term
 .. math:: u \log\frac{u}{v} - u + v = (u + v)\, h(s), \qquad s = \frac{u - v}{u + v},
     \qquad h(s) = (1 + s)\operatorname{artanh}(s) - s \ge 0,
 
-with :math:`u = p_i` and :math:`v = q_i (1 + c)`, computed by the series of :math:`h` for
-:math:`|s| < 1/4` and by :math:`u\log(u/v) - (u - v)` above, with
-:math:`\log(u/v) = \pm\operatorname{log1p}(|u - v|/\min(u, v))` (:mod:`klutils._series`). For
-vectors with sums :math:`a = \sum p` and :math:`b = \sum q (1 + c)`, the sum :math:`F` of these
-terms satisfies exactly
+with :math:`u = p_i (1 + c)` and :math:`v = q_i`, computed by the series of :math:`h` for
+:math:`|s| < 1/4` and by :math:`u\log(u/v) - (u - v)` above (:mod:`klutils._series`). For
+vectors with sums :math:`U = \sum u` and :math:`V = \sum v`, the sum :math:`F` of these terms
+satisfies exactly
 
-.. math:: F / a = \mathrm{KL}(p/a \,\|\, q/b) + \varphi(-D/a), \qquad D = \sum_i (u_i - v_i),
+.. math:: F / U = \mathrm{KL}(u/U \,\|\, v/V) + \varphi(-D/U), \qquad D = \sum_i (u_i - v_i),
     \qquad \varphi(t) = t - \log(1 + t),
 
-so the KL divergence of the renormalised inputs is :math:`F/a - \varphi(-D/a)`, where :math:`D` is
-summed in the same pass from differences :math:`p_i - q_i` that are exact when they matter
-(Sterbenz's lemma). A first pass takes :math:`c = 0`. When an error bound (rounding of the terms,
-of :math:`D`, and of the products :math:`q_i c`) is not below 2e-15 of the result, which happens
-only for KL below about 1e-28, the pass is repeated with :math:`c = D/b`, which makes
-:math:`\varphi` negligible, and a third time with :math:`p_i - q_i(1 + c)` formed exactly (Dekker's
-product) for unnormalised inputs at rounding-level distances. The Jensen-Shannon divergence is
-computed the same way from :math:`\tfrac12 (u + v) g(s)`, :math:`g(s) = (1+s)\log(1+s) +
-(1-s)\log(1-s)`.
+so the KL divergence of the renormalised inputs is :math:`F/U - \varphi(-D/U)`, where :math:`D`
+is summed in the same pass from differences :math:`u_i - v_i` that are exact when they matter
+(Sterbenz's lemma). A first pass takes :math:`c = 0`. The rounding of :math:`F` costs
+:math:`32\epsilon` relative to :math:`F/U`; when that, the rounding of :math:`D` and of the
+products :math:`p_i c` are not below 2e-15 of the result (for KL below about 1e-28, or
+unnormalised inputs with KL below about 1e-20), the pass is repeated for those rows with
+:math:`c - D/\sum p` in place of :math:`c`, so that :math:`\varphi` becomes negligible; from
+the third pass on, :math:`c` is a double-double and :math:`p_i (1 + c) - q_i` is formed with one
+rounding (Dekker's product); at most four passes. It is P that is scaled, not Q: an error in
+:math:`u` moves a term by :math:`\log(u/v)` times it, an error in :math:`v` by :math:`u/v` times
+it, and a subnormal :math:`q_i` cannot be scaled without rounding. The Jensen-Shannon divergence
+is computed the same way from :math:`\tfrac12 (u + v) g(s)`,
+:math:`g(s) = (1+s)\log(1+s) + (1-s)\log(1-s)`, whose correction for :math:`D` is exact to
+second order (the first-order remainder enters the error bound).
 
 The work is done in blocks of :data:`BLOCK_SIZE` elements, so the temporaries stay in cache.
 """
@@ -95,39 +99,47 @@ _ACCEPT = 2e-15
 _TERMS_ERROR = 32 * _EPS
 #: Relative error bound of numpy's pairwise sum of one block (|d| summed).
 _BLOCK_SUM_ERROR = (math.log2(BLOCK_SIZE) + 4) * _EPS
-_MAX_PASSES = 3
+_MAX_PASSES = 4
 
 
 # --- one pass over the data ------------------------------------------------------------------
 
 def _exact_difference(p: np.ndarray, q: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``p - q (1 + c)`` rounded once (TwoSum and Dekker's TwoProduct)."""
+    """``p (1 + c) - q`` rounded once (TwoSum and Dekker's TwoProduct)."""
     e_hi, e_lo = two_sum(p, -q)
-    m_hi, m_lo = two_product(q, np.broadcast_to(c, q.shape))
-    d_hi, d_lo = two_sum(e_hi, -m_hi)
+    m_hi, m_lo = two_product(p, np.broadcast_to(c, p.shape))
+    d_hi, d_lo = two_sum(e_hi, m_hi)
     d_lo += e_lo
-    d_lo -= m_lo
+    d_lo += m_lo
     d_hi += d_lo
     return d_hi
 
 
 def _pair(p: np.ndarray, q: np.ndarray, c: np.ndarray | None, exact: bool):
-    """``v = q (1 + c)``, ``d = p - v`` (exact where it matters), ``w = p + v``, ``s = d / w``."""
+    """``u = p (1 + c)``, ``d = u - q`` (exact where it matters), ``w = u + q``, ``s = d / w``.
+
+    ``c`` holds per row a double-double ``(hi, lo)``; ``lo`` is used only when ``exact``, where
+    ``p (1 + hi) - q`` is formed with one rounding. It is ``p`` that is scaled, not ``q``: an
+    error in ``u`` moves a term by ``log(u/q)`` times it, an error in ``v`` by ``u/v`` times it,
+    which is huge when ``q`` is subnormal and cannot be scaled without rounding.
+    """
     if c is None:
-        v = q
+        u = p
         d = p - q
     else:
-        qc = q * c
-        v = q + qc
+        c_hi = c[:, :1]
+        pc = p * c_hi
+        u = p + pc
         if exact:
-            d = _exact_difference(p, q, c)
+            d = _exact_difference(p, q, c_hi)
+            d += p * c[:, 1:]
         else:
             d = p - q
-            d -= qc
-    w = p + v
+            d += pc
+    w = u + q
     with np.errstate(divide="ignore", invalid="ignore"):
         s = d / w
-    return v, d, w, s
+    return u, d, w, s
 
 
 def _by_closeness(s: np.ndarray, w: np.ndarray, series, closed) -> np.ndarray:
@@ -166,16 +178,16 @@ def _fixed(terms: np.ndarray, special, p, v, third) -> np.ndarray:
 
 def _kl_block(p, q, c, exact):
     """Sums per row of the generalised KL terms ``u log(u/v) - u + v`` of one block, and ``d``."""
-    v, d, w, s = _pair(p, q, c, exact)
-    terms = _by_closeness(s, w, kl_series, lambda: kl_closed(p, v, d))
-    return _fixed(terms, kl_special, p, v, d), d
+    u, d, w, s = _pair(p, q, c, exact)
+    terms = _by_closeness(s, w, kl_series, lambda: kl_closed(u, q, d))
+    return _fixed(terms, kl_special, u, q, d), d
 
 
 def _js_block(p, q, c, exact):
     """Sums per row of the JS terms ``u log(2u/w) + v log(2v/w)`` of one block, and ``d``."""
-    v, d, w, s = _pair(p, q, c, exact)
-    terms = _by_closeness(s, 0.5 * w, js_series, lambda: js_closed(p, v, s, w))
-    return _fixed(terms, js_special, p, v, w), d
+    u, d, w, s = _pair(p, q, c, exact)
+    terms = _by_closeness(s, 0.5 * w, js_series, lambda: js_closed(u, q, s, w))
+    return _fixed(terms, js_special, u, q, w), d
 
 
 def _row_blocks(rows: int, n: int):
@@ -241,7 +253,7 @@ def _js_from_sums(terms, total_d, u_sum):
         return terms / u_sum - correction, correction
 
 
-def _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, correction):
+def _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction):
     """A bound on the error a pass adds to its KL by correcting the mismatch of the sums.
 
     The rounding of the terms costs ``_TERMS_ERROR`` relative to ``F/a``; the part of it on the
@@ -251,49 +263,58 @@ def _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, correction):
     sum_error = _BLOCK_SUM_ERROR * total_abs_d
     bound = _TERMS_ERROR * correction
     bound += (np.abs(total_d) * sum_error + 0.5 * sum_error**2) / u_sum**2
-    if c is not None:  # rounding of q c in each d
-        bound += _EPS * np.abs(c[:, 0]) * (3.0 * total_abs_d + 4.0 * terms) / u_sum
+    if c is not None:  # rounding of p c in each d (of p c_lo only, once d is formed exactly)
+        rounded = np.abs(c[:, 1] if exact else c[:, 0])
+        bound += _EPS * rounded * (3.0 * total_abs_d + 4.0 * terms) / u_sum
     return bound
 
 
-def _js_error_bound(terms, total_d, total_abs_d, u_sum, c, correction):
+def _js_error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction):
     """As :func:`_kl_error_bound`, for the doubled JS divergence.
 
     The correction j is exact only to second order in the mismatch ``D/a``: the first-order
     remainder is at most ``2 |D/a|`` times the result.
     """
-    bound = _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, correction)
+    bound = _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction)
     return bound + 2.0 * np.abs(total_d / u_sum) * terms / u_sum
 
 
 def _divergence(block_function, from_sums, error_bound, p, q, p_sum, q_sum) -> np.ndarray:
     """Run the passes of :func:`_pass` for every distribution of the batch; batch-shaped result."""
+    del q_sum  # the passes find the ratio of the sums themselves
     batch, n = p.shape[:-1], p.shape[-1]
     if p.size == 0:
         return np.zeros(batch)
     p2, q2 = p.reshape(-1, n), q.reshape(-1, n)
     a = np.broadcast_to(p_sum, batch).reshape(-1)
-    b = np.broadcast_to(q_sum, batch).reshape(-1)
     result = np.empty(p2.shape[0])
     todo = np.arange(p2.shape[0])
     c = None
     for number in range(_MAX_PASSES):
         if number:
             p_rows, q_rows = p2[todo], q2[todo]
+            u_sum = a[todo] * (1.0 + c[:, 0]) + a[todo] * c[:, 1]
         else:
             p_rows, q_rows = p2, q2
-        terms, total_d, total_abs_d = _pass(block_function, p_rows, q_rows, c, exact=number == 2)
-        values, correction = from_sums(terms, total_d, a[todo])
+            u_sum = a
+        exact = number >= 2
+        terms, total_d, total_abs_d = _pass(block_function, p_rows, q_rows, c, exact)
+        values, correction = from_sums(terms, total_d, u_sum)
         result[todo] = values
-        bound = error_bound(terms, total_d, total_abs_d, a[todo], c, correction)
+        bound = error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction)
         with np.errstate(invalid="ignore"):
             done = ~np.isfinite(values) | (bound <= _ACCEPT * values)
         if done.all():
             break
         again = ~done
-        shift = total_d[again] / b[todo[again]]
-        c = (shift if c is None else c[again, 0] + shift)[:, None]
         todo = todo[again]
+        shift = -total_d[again] / a[todo]  # c - D/a makes sum p (1 + c) = sum q
+        if c is None:
+            c = np.zeros((todo.size, 2))
+        else:
+            c = c[again]
+        c[:, 0], low = two_sum(c[:, 0], shift)
+        c[:, 1] += low
     return np.maximum(result, 0.0).reshape(batch)
 
 
@@ -454,17 +475,13 @@ def _entropy_nats(x: np.ndarray, x_sum: np.ndarray) -> np.ndarray:
     top = x2[np.arange(x2.shape[0]), largest]
     dominant = top > 0.5 * a
 
+    log_a = np.log(a)
+
     def block_sums(rs, cs):
-        y = x2[rs, cs] / a[rs, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.log(y)
-            terms *= y
-        bad = np.isnan(terms)
-        if bad.any():  # 0 log 0 = 0
-            terms[bad] = 0.0
-        return (-terms.sum(axis=-1),)
+        return (_sum_x_log_x_over(x2[rs, cs], log_a[rs, None]),)
 
     (result,) = _sums_by_row(x2.shape[0], n, block_sums)
+    result = -result / a
     rows = np.flatnonzero(dominant)
     if rows.size:
         rest = x2[rows].copy()
@@ -472,13 +489,25 @@ def _entropy_nats(x: np.ndarray, x_sum: np.ndarray) -> np.ndarray:
         rest_mass = rest.sum(axis=-1)
         total = top[rows] + rest_mass
         ratio = rest_mass / total
-        y = rest / total[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.log(y)
-            terms *= y
-        terms[np.isnan(terms)] = 0.0
-        result[rows] = -terms.sum(axis=-1) - (1.0 - ratio) * np.log1p(-ratio)
+        rest_terms = _sum_x_log_x_over(rest, np.log(total)[:, None]) / total
+        result[rows] = -rest_terms - (1.0 - ratio) * np.log1p(-ratio)
     return np.maximum(result, 0.0).reshape(batch)
+
+
+def _sum_x_log_x_over(x: np.ndarray, log_total: np.ndarray) -> np.ndarray:
+    """``sum x (log x - log_total)`` along the last axis, ``0 log 0 = 0``.
+
+    Not ``(x/total) log(x/total)``: a subnormal quotient would lose its digits.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.log(x)
+        terms -= log_total
+        terms *= x
+    sums = terms.sum(axis=-1)
+    if np.isnan(sums).any():
+        terms[np.isnan(terms)] = 0.0
+        sums = terms.sum(axis=-1)
+    return sums
 
 
 def entropy(p: ArrayLike, *, base: float | None = None, axis: int | None = -1,
@@ -658,13 +687,14 @@ def _logit_terms(zp: np.ndarray, zq: np.ndarray) -> np.ndarray:
                                     - np.expm1(r_down)), terms)
     tiny_p = up & (p < np.finfo(np.float64).tiny)
     if tiny_p.any():  # p subnormal: take p (r - 1) as exp(log p + 700) (r - 1) e^-700
-        log_p_hi, log_p_lo = two_sum(2.0 * ah[tiny_p], -np.broadcast_to(log_sum_p, ah.shape)[
-            tiny_p])
-        scaled = np.exp(log_p_hi + 700.0) * (1.0 + log_p_lo + 2.0 * al[tiny_p])
+        with np.errstate(over="ignore", invalid="ignore"):
+            log_p_hi, log_p_lo = two_sum(2.0 * ah[tiny_p],
+                                         -np.broadcast_to(log_sum_p, ah.shape)[tiny_p])
+            scaled = np.exp(log_p_hi + 700.0) * (1.0 + np.nan_to_num(log_p_lo) + 2.0 * al[tiny_p])
         terms[tiny_p] = 2.0 * (scaled * (r_half[tiny_p] - 0.5)) * math.exp(-700.0) + q[tiny_p]
     no_p = np.isneginf(zp) | (ea == 0) & ~tiny_p & ~up
     terms[no_p] = q[no_p]  # p = 0: the term is q
-    terms[np.isneginf(zq) & (ea > 0)] = np.inf
+    terms[np.isneginf(zq) & np.isfinite(zp)] = np.inf  # p > 0 = q, however small p is
     return terms
 
 

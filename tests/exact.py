@@ -40,10 +40,12 @@ def _bits_for(t: Fraction) -> int:
 def _kl_term(x: Fraction, y: Fraction) -> mpmath.mpf:
     """``x log(x/y) - x + y >= 0`` exactly for rationals ``x, y >= 0``."""
     if x == 0:
-        return mpmath.mpf(y)
+        return _mp(y)
     if y == 0:
         return mpmath.inf
     t = x / y - 1  # exact
+    if abs(t) >= Fraction(1, 2):  # no cancellation: log of the exact ratio
+        return +(_mp(x) * mpmath.log(_mp(x / y)) - _mp(x - y))
     with mpmath.workprec(_bits_for(t)):
         tm = _mp(t)
         return +(_mp(y) * ((1 + tm) * mpmath.log1p(tm) - tm))
@@ -55,10 +57,11 @@ def _js_term(x: Fraction, y: Fraction) -> mpmath.mpf:
     if w == 0:
         return mpmath.mpf(0)
     s = (x - y) / w
+    if abs(s) >= Fraction(1, 2):  # no cancellation: logs of the exact ratios
+        return +sum((_mp(v) * mpmath.log(_mp(2 * v / w)) for v in (x, y) if v), mpmath.mpf(0))
     with mpmath.workprec(_bits_for(s)):
         sm = _mp(s)
-        g = (0 if s == -1 else (1 + sm) * mpmath.log1p(sm)) + \
-            (0 if s == 1 else (1 - sm) * mpmath.log1p(-sm))
+        g = (1 + sm) * mpmath.log1p(sm) + (1 - sm) * mpmath.log1p(-sm)
         return +(_mp(w) / 2 * g)
 
 
@@ -116,7 +119,8 @@ def kl_from_logits(zp, zq) -> mpmath.mpf:
         return [None if math.isinf(v) else Fraction(v) for v in map(float, values)]
 
     ps, qs = parse(zp), parse(zq)
-    with mpmath.workprec(BITS):
+    # log sum exp must resolve differences of the logits down to 1e-308 next to 1: 2400 bits
+    with mpmath.workprec(2400):
         top_p, log_p = _log_sum_exp_offsets(ps)
         top_q, log_q = _log_sum_exp_offsets(qs)
         terms = []
@@ -168,3 +172,21 @@ def assert_accurate(got: float, exact: mpmath.mpf, n: int, rtol: float = 1e-14) 
     assert absolute <= n * SUBNORMAL_SLACK, (
         f"got {got!r}, exact {mpmath.nstr(exact, 20)}, relative error {error:.3g}")
     return 0.0
+
+
+def kl_bernoulli(p: float, q: float) -> mpmath.mpf:
+    """KL(Bern(p) || Bern(q)) of floats ``p, q`` in [0, 1]."""
+    x, y = Fraction(float(p)), Fraction(float(q))
+    with mpmath.workprec(BITS):
+        return _kl_term(x, y) + _kl_term(1 - x, 1 - y)
+
+
+def kl_normal(mu_p: float, sigma_p: float, mu_q: float, sigma_q: float) -> mpmath.mpf:
+    """KL(N(mu_p, sigma_p^2) || N(mu_q, sigma_q^2)) of floats: ((t - log(1+t)) + delta^2)/2."""
+    mu_p, sigma_p, mu_q, sigma_q = (Fraction(float(v)) for v in (mu_p, sigma_p, mu_q, sigma_q))
+    ratio = (sigma_p / sigma_q) ** 2
+    t = ratio - 1
+    delta = (mu_p - mu_q) / sigma_q
+    with mpmath.workprec(_bits_for(t)):
+        phi = _mp(t) - (mpmath.log(_mp(ratio)) if t < -Fraction(1, 2) else mpmath.log1p(_mp(t)))
+        return +((phi + _mp(delta * delta)) / 2)

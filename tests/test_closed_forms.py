@@ -383,3 +383,131 @@ BAD_BASE = "base must be a finite number greater than 1"
 def test_bad_inputs_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Extreme scales and the whole float range, against exact references (tests/exact.py)
+# ---------------------------------------------------------------------------------------------
+
+import exact  # noqa: E402
+from hypothesis import example  # noqa: E402
+from strategies import ACCURACY  # noqa: E402
+
+probabilities = st.one_of(st.floats(0, 1), st.floats(0, 1e-300), st.floats(1 - 1e-10, 1),
+                          st.sampled_from([5e-324, 1 - 2**-53, 0.5, 1.0, 0.0]))
+
+
+@ACCURACY
+@given(probabilities, probabilities)
+@example(5e-324, 1 - 2**-53)
+@example(1 - 2**-53, 1 - 2**-52)
+def test_bernoulli_exact_over_the_whole_range(p, q):
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_bernoulli(p, q)
+    exact.assert_accurate(got, exact.kl_bernoulli(p, q), n=2, rtol=1e-14)
+
+
+positive_scales = st.one_of(st.floats(1e-300, 1e300), st.floats(5e-324, 1e-300),
+                            st.floats(1e300, 1.7e308), st.floats(0.5, 2.0))
+locations = st.one_of(st.floats(-1e308, 1e308), st.floats(-10, 10))
+
+
+@ACCURACY
+@given(locations, positive_scales, locations, positive_scales)
+@example(0.0, 1.0, 0.0, 6.4e-155)
+@example(1e308, 1e300, -1e308, 1e300)
+@example(0.0, 5e-324, 0.0, 1.7e308)
+def test_normal_exact_over_the_whole_range(mu_p, s_p, mu_q, s_q):
+    """Finite where the exact value is representable (kl_normal(0, 1, 0, 6.4e-155) = 1.22e308),
+    inf where it is not, never NaN, no warning."""
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_normal(mu_p, s_p, mu_q, s_q)
+    exact.assert_accurate(got, exact.kl_normal(mu_p, s_p, mu_q, s_q), n=2, rtol=1e-14)
+
+
+def exact_mvn_diagonal(mu_p, var_p, mu_q, var_q):
+    """Sum over the axes of the exact univariate KL, from the variances themselves."""
+    from fractions import Fraction
+
+    import mpmath
+    total = mpmath.mpf(0)
+    with mpmath.workprec(exact.BITS + 2200):
+        for a, va, b, vb in zip(mu_p, var_p, mu_q, var_q, strict=True):
+            ratio = Fraction(float(va)) / Fraction(float(vb))
+            delta2 = (Fraction(float(a)) - Fraction(float(b))) ** 2 / Fraction(float(vb))
+            t = exact._mp(ratio - 1)
+            total += (t - mpmath.log(exact._mp(ratio)) + exact._mp(delta2)) / 2
+    return total
+
+
+@pytest.mark.parametrize("scale_p, scale_q", [(1e300, 1e-300), (1e-300, 1e300), (1e300, 1e300),
+                                              (1e-300, 1e-300), (1e150, 1.0), (1.0, 1e-150)])
+def test_mvn_at_extreme_scales_is_finite_or_inf_never_nan(scale_p, scale_q):
+    rng = np.random.default_rng(8)
+    var_p = scale_p * rng.uniform(0.5, 2, 3)
+    var_q = scale_q * rng.uniform(0.5, 2, 3)
+    mu_p, mu_q = rng.normal(size=(2, 3)) * math.sqrt(scale_q)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_mvn(mu_p, np.diag(var_p), mu_q, np.diag(var_q))
+    exact.assert_accurate(got, exact_mvn_diagonal(mu_p, var_p, mu_q, var_q), n=3, rtol=1e-13)
+
+
+def test_mvn_means_far_apart_overflow_only_when_the_value_does():
+    assert kl_mvn([1e308], [[1.6e308]], [-1e308], [[1.6e308]]) == pytest.approx(1.25e308,
+                                                                                 rel=1e-14)
+    assert kl_mvn([1e308], [[1.0]], [-1e308], [[1.0]]) == math.inf
+    assert kl_mvn([0.0, 0.0], np.eye(2) * 1e300, [0.0, 0.0], np.eye(2) * 1e-300) == math.inf
+
+
+# ---------------------------------------------------------------------------------------------
+# kl_mvn: batches, dimension 0, refusals relative to the diagonal scale
+# ---------------------------------------------------------------------------------------------
+
+
+def test_mvn_batches_are_computed_together_and_match_single_pairs():
+    rng = np.random.default_rng(9)
+    n, k = 2000, 3
+    mu_p, mu_q = rng.normal(size=(2, n, k))
+    cov_p = np.stack([random_spd(rng, k) for _ in range(n)])
+    cov_q = np.stack([random_spd(rng, k) for _ in range(n)])
+    batch = kl_mvn(mu_p, cov_p, mu_q, cov_q)
+    assert batch.shape == (n,)
+    for i in range(0, n, 97):
+        assert batch[i] == pytest.approx(kl_mvn(mu_p[i], cov_p[i], mu_q[i], cov_q[i]),
+                                         rel=1e-14)
+
+
+def test_mvn_dimension_zero_is_zero():
+    assert kl_mvn(np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0))) == 0.0
+    assert kl_mvn(np.zeros((4, 0)), np.zeros((0, 0)), np.zeros(0),
+                  np.zeros((0, 0))).tolist() == [0.0] * 4
+
+
+def test_mvn_refuses_rank_deficient_covariance():
+    """A rank-1 covariance (P on a line) has no density: refused rather than a finite number."""
+    v = np.array([1.0, 2.0, 3.0])
+    singular = np.outer(v, v) + np.diag([0.0, 1e-17, 0.0])
+    with pytest.raises(ValueError, match="cov_p must be positive definite.*singular"):
+        kl_mvn(np.zeros(3), singular, np.zeros(3), np.eye(3))
+    with pytest.raises(ValueError, match="cov_q must be positive definite"):
+        kl_mvn(np.zeros(3), np.eye(3), np.zeros(3), singular)
+    with pytest.raises(ValueError, match="positive definite; a diagonal entry is 0.0"):
+        kl_mvn([0, 0], [[0.0, 0.0], [0.0, 1.0]], [0, 0], np.eye(2))
+
+
+def test_mvn_symmetry_is_judged_relative_to_the_diagonal_scale():
+    with pytest.raises(ValueError, match=r"cov_p must be symmetric: entries \(0, 1\) and"):
+        kl_mvn([0, 0], [[1e10, 0.5], [0.0, 1e10]], [0, 0], np.eye(2))
+    tiny = np.array([[1e-20, 3e-21], [3e-21 * (1 + 1e-14), 1e-20]])  # asymmetric by rounding
+    assert kl_mvn([0, 0], tiny, [0, 0], tiny) == 0.0
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(50, 4)) * [1e-3, 1.0, 1e3, 1e6]
+    computed = x.T @ x / 50  # symmetric up to rounding
+    assert kl_mvn(np.zeros(4), computed, np.zeros(4), computed.T) == 0.0
+
+
+def test_bernoulli_empty_batch_is_empty_like_kl_divergence():
+    from klutils import kl_divergence
+    assert kl_bernoulli([], 0.5).shape == (0,)
+    assert kl_divergence(np.empty((0, 2)), [0.5, 0.5]).shape == (0,)
+    assert kl_normal([], 1.0, 0.0, 1.0).shape == (0,)
