@@ -19,7 +19,7 @@ the fewest terms the block needs; the closed forms from the unnormalised pair, s
 precision is lost when one of them is tiny). :func:`two_sum` and :func:`two_product` are the
 error-free transformations (Knuth, Dekker) used for exact differences.
 
-Measured against 60-digit mpmath (``tests/test_series.py``): at most 4 ulps (9e-16 relative).
+Tested against mpmath at 256 bits (``tests/test_series.py``): at most 4 ulps (9e-16 relative).
 """
 
 from __future__ import annotations

@@ -382,11 +382,11 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None, axis
     does not sum to 1 is refused (scipy divides anything by its sum).
 
     The result is within 1e-14 relative of the exact KL divergence of the float inputs
-    (``tests/test_accuracy.py``, 50-digit mpmath): random pairs, pairs one ulp apart (KL near
-    1e-32), unnormalised inputs, subnormal and signed-zero entries and probabilities next to 1
-    alike; identical inputs give exactly 0.0. A result below the normal float range (under
-    about ``n * 1e-308``) is accurate to a few subnormal ulps per outcome instead. See the
-    module notes for how.
+    (``tests/test_accuracy.py``, against exact rationals and 256-bit mpmath): random pairs,
+    pairs one ulp apart (KL near 1e-32), unnormalised inputs, subnormal and signed-zero entries
+    and probabilities next to 1 alike; identical inputs give exactly 0.0. A result below the
+    normal float range (under about ``n * 1e-308``) is accurate to a few subnormal ulps per
+    outcome instead. See the module notes for how.
 
     Examples
     --------

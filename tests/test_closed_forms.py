@@ -173,18 +173,29 @@ def test_mvn_against_mpmath():
                 assert rel_err(kl, ref_mvn(mu_q, cov_p, mu_q, cov_q)) <= RTOL
 
 
-def test_mvn_ill_conditioned_error_bounded_by_condition_number():
-    # With cond(cov_q) = 1e6 the Cholesky factor itself is only accurate to ~cond * eps, so
-    # 1e-12 is not reachable for nearly equal covariances; the error stays ~cond * eps.
-    rng = np.random.default_rng(3)
-    cond = 1e6
-    for _ in range(5):
-        cov_q = random_spd(rng, 3, cond)
-        e = rng.normal(size=(3, 3))
-        cov_p = cov_q + 1e-8 * (e + e.T)
-        mu = rng.normal(size=3)
-        kl = kl_mvn(mu, cov_p, mu, cov_q)
-        assert rel_err(kl, ref_mvn(mu, cov_p, mu, cov_q)) <= 10 * cond * np.finfo(float).eps
+def correlation_condition(cov) -> float:
+    scale = np.sqrt(np.diag(cov))
+    return float(np.linalg.cond(cov / np.outer(scale, scale)))
+
+
+@pytest.mark.parametrize("cond", [1e1, 1e3, 1e6, 1e9, 1e12])
+def test_mvn_error_is_bounded_by_the_condition_number(cond):
+    """The documented limit: relative error at most k * kappa * eps, kappa the condition number
+    of the correlation matrices, for random, nearly equal and scaled covariances."""
+    rng = np.random.default_rng(int(math.log10(cond)))
+    for _ in range(4):
+        k = int(rng.integers(2, 6))
+        cov_q = random_spd(rng, k, cond)
+        e = rng.normal(size=(k, k))
+        for cov_p in (random_spd(rng, k, cond), 0.3 * cov_q,
+                      cov_q + 1e-8 * np.abs(cov_q).max() * (e + e.T)):
+            if np.linalg.eigvalsh(cov_p).min() <= 0:
+                continue
+            mu_q = rng.normal(size=k)
+            mu_p = mu_q + 1e-6 * rng.normal(size=k)
+            kappa = max(correlation_condition(cov_p), correlation_condition(cov_q))
+            error = rel_err(kl_mvn(mu_p, cov_p, mu_q, cov_q), ref_mvn(mu_p, cov_p, mu_q, cov_q))
+            assert error <= k * kappa * np.finfo(float).eps
 
 
 @settings(max_examples=300, deadline=None)
