@@ -52,11 +52,15 @@ _TRUNCATION = 2.0**-57  # a truncated series stops when its tail is below this, 
 _KL_COEFFICIENTS = [1.0 / (2 * j + 3) for j in range(30)]
 # g(s) = (1+s) log1p(s) + (1-s) log1p(-s) = s^2 B(s^2),  B(t) = sum_{k>=1} t^(k-1) / (k (2k-1)).
 _JS_COEFFICIENTS = [1.0 / (k * (2 * k - 1)) for k in range(1, 31)]
-# t - log1p(t) = 2 z^2/(1 - z) - 2 z^3 A(z^2) with z = t/(2 + t); |z| <= 1/2 needs 25 terms.
-_PHI_Z_COEFFICIENTS = _KL_COEFFICIENTS[:25]
+# t - log1p(t) = 2 z^2/(1 - z) - 2 z^3 A(z^2) with z = t/(2 + t), A as for h (|z| <= 1/2).
 _PHI_LOW, _PHI_HIGH = -2.0 / 3.0, 1.0  # z in [-1/2, 1/3]
 # e^t - 1 - t = t^2 sum_{k>=2} t^(k-2)/k!; on |t| <= 1 the tail after 1/20! is below 2e-20.
 _EXPM1_COEFFICIENTS = [1.0 / math.factorial(k) for k in range(2, 21)]
+
+
+#: Below these |s| the KL series is s^2 (1 + s/3) and the JS series s^2, to 2^-57 relative.
+_KL_LINEAR_MAX = math.sqrt(3.0 * _TRUNCATION) / 2.0
+_JS_SQUARE_MAX = math.sqrt(6.0 * _TRUNCATION) / 2.0
 
 
 def _horner(coefficients: list[float], x: np.ndarray) -> np.ndarray:
@@ -90,6 +94,11 @@ def _js_terms_needed(bound: float) -> int:
 def kl_series(s: np.ndarray, bound: float) -> np.ndarray:
     """``(1+s) artanh(s) - s`` by its series (fewest terms that serve ``|s| <= bound <= 1/2``)."""
     t = s * s
+    if bound <= _KL_LINEAR_MAX:  # s^2 (1 + s/3): the s^2/3 term is below 2^-57 relative
+        result = s * (1.0 / 3.0)
+        result += 1.0
+        result *= t
+        return result
     result = _horner(_KL_COEFFICIENTS[:_kl_terms_needed(bound)], t)
     result *= s
     result *= 1.0 + s
@@ -101,6 +110,8 @@ def kl_series(s: np.ndarray, bound: float) -> np.ndarray:
 def js_series(s: np.ndarray, bound: float) -> np.ndarray:
     """``(1+s) log1p(s) + (1-s) log1p(-s)`` by its series, for ``|s| <= bound <= 1/2``."""
     t = s * s
+    if bound <= _JS_SQUARE_MAX:  # s^2: the s^4/6 term is below 2^-57 relative
+        return t
     result = _horner(_JS_COEFFICIENTS[:_js_terms_needed(bound)], t)
     result *= t
     return result
@@ -199,9 +210,10 @@ def t_minus_log1p(t: np.ndarray) -> np.ndarray:
         near = (t >= _PHI_LOW) & (t <= _PHI_HIGH)
         if near.any():
             tn = t[near]
-            z = tn / (2.0 + tn)  # log1p(t) = 2 artanh(z)
+            z = tn / (2.0 + tn)  # log1p(t) = 2 artanh(z), |z| <= 1/2
             z2 = z * z
-            out[near] = 2.0 * z2 / (1.0 - z) - 2.0 * z2 * z * _horner(_PHI_Z_COEFFICIENTS, z2)
+            terms = _kl_terms_needed(min(float(np.max(np.abs(z))), 0.5))
+            out[near] = 2.0 * z2 / (1.0 - z) - 2.0 * z2 * z * _horner(_KL_COEFFICIENTS[:terms], z2)
         out[np.isposinf(t)] = np.inf
     return out.reshape(shape)
 

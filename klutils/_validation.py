@@ -219,13 +219,15 @@ def broadcast_along_axis(arrays: list[np.ndarray], names: list[str], axis: objec
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         raise ValueError(f"the shapes of {joined} do not broadcast; got shapes {shapes}") from None
-    return [np.broadcast_to(a, shape) for a in arrays], index
+    return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays], index
 
 
 def distribution_views(arrays: list[np.ndarray], index: int | None) -> list[np.ndarray]:
     """The broadcast ``arrays`` with the distribution axis last (flattened for ``index=None``)."""
     if index is None:
         return [a.reshape(-1) for a in arrays]
+    if index == arrays[0].ndim - 1:
+        return list(arrays)
     return [np.moveaxis(a, index, -1) for a in arrays]
 
 
@@ -278,7 +280,7 @@ def _compact_view(array: np.ndarray, view: np.ndarray, index: int | None) -> np.
 
     For an input that was broadcast only in its batch dimensions, its own rows; else the view.
     """
-    if index is None:
+    if index is None or array.shape == view.shape:
         return view
     ndim = view.ndim
     padded = array.reshape((1,) * (ndim - array.ndim) + array.shape)

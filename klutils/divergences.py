@@ -36,7 +36,11 @@ products :math:`p_i c` are not below 2e-15 of the result (for KL below about 1e-
 unnormalised inputs with KL below about 1e-20), the pass is repeated for those rows with
 :math:`c - D/\sum p` in place of :math:`c`, so that :math:`\varphi` becomes negligible; from
 the third pass on, :math:`c` is a double-double and :math:`p_i (1 + c) - q_i` is formed with one
-rounding (Dekker's product); at most four passes. It is P that is scaled, not Q: an error in
+rounding (Dekker's product); at most four passes. A row the passes leave unresolved (exact
+KL below about 1e-95, where the double-double :math:`c` runs out of digits) is renormalised in
+exact integer arithmetic if it has at most :data:`EXACT_FALLBACK_MAX` outcomes (slow, and so far
+only seen for a point mass against itself plus a tiny mass); a longer one keeps the last pass's
+result, or 0 where that is below its error bound. It is P that is scaled, not Q: an error in
 :math:`u` moves a term by :math:`\log(u/v)` times it, an error in :math:`v` by :math:`u/v` times
 it, and a subnormal :math:`q_i` cannot be scaled without rounding. The Jensen-Shannon divergence
 is computed the same way from :math:`\tfrac12 (u + v) g(s)`,
@@ -150,12 +154,13 @@ def _by_closeness(s: np.ndarray, w: np.ndarray, series, closed) -> np.ndarray:
     inputs both fast. The mixed case gathers by index, which is much faster than by mask.
     """
     size = np.abs(s)
-    small = size < SERIES_MAX
-    n_small = np.count_nonzero(small)
-    if n_small == small.size:
-        terms = series(s, float(size.max()))
+    largest = float(size.max())  # NaN (0/0) if p = q = 0 somewhere: then not all small
+    if largest < SERIES_MAX:
+        terms = series(s, largest)
         terms *= w
         return terms
+    small = size < SERIES_MAX
+    n_small = np.count_nonzero(small)
     terms = closed()
     if n_small:
         where = np.flatnonzero(small)
@@ -176,18 +181,58 @@ def _fixed(terms: np.ndarray, special, p, v, third) -> np.ndarray:
     return terms.sum(axis=-1)
 
 
+def _kl_terms(u, v, d, w, s):
+    """Per-row sums of the generalised KL terms ``u log(u/v) - u + v``, given ``d = u - v``."""
+    terms = _by_closeness(s, w, kl_series, lambda: kl_closed(u, v, d))
+    return _fixed(terms, kl_special, u, v, d)
+
+
+def _js_terms(u, v, d, w, s):
+    """Per-row sums of the JS terms ``u log(2u/w) + v log(2v/w)``, ``w = u + v``."""
+    terms = _by_closeness(s, 0.5 * w, js_series, lambda: js_closed(u, v, s, w))
+    return _fixed(terms, js_special, u, v, w)
+
+
 def _kl_block(p, q, c, exact):
-    """Sums per row of the generalised KL terms ``u log(u/v) - u + v`` of one block, and ``d``."""
+    """Sums per row of the generalised KL terms of one block, and ``d``."""
     u, d, w, s = _pair(p, q, c, exact)
-    terms = _by_closeness(s, w, kl_series, lambda: kl_closed(u, q, d))
-    return _fixed(terms, kl_special, u, q, d), d
+    return _kl_terms(u, q, d, w, s), d
 
 
 def _js_block(p, q, c, exact):
-    """Sums per row of the JS terms ``u log(2u/w) + v log(2v/w)`` of one block, and ``d``."""
+    """Sums per row of the JS terms of one block, and ``d``."""
     u, d, w, s = _pair(p, q, c, exact)
-    terms = _by_closeness(s, 0.5 * w, js_series, lambda: js_closed(u, q, s, w))
-    return _fixed(terms, js_special, u, q, w), d
+    return _js_terms(u, q, d, w, s), d
+
+
+#: Rows up to this length that the passes cannot resolve are renormalised in exact integers.
+EXACT_FALLBACK_MAX = 100_000
+
+
+def _exact_row(p: np.ndarray, q: np.ndarray, term_sums) -> float:
+    """The divergence of one row from its exactly renormalised entries (Python integers).
+
+    ``x_i = p_i/a``, ``y_i = q_i/b`` and ``x_i - y_i`` are each rounded once from exact
+    rationals, so no mismatch of the sums is left to correct: the slow, exact path for rows
+    whose KL is below what the passes resolve (about 1e-95).
+    """
+    def scaled(values):  # each float as an integer multiple of 2**-1074
+        out = []
+        for value in values.tolist():
+            numerator, denominator = abs(value).as_integer_ratio()
+            out.append(numerator << (1074 - denominator.bit_length() + 1))
+        return out
+
+    big_p, big_q = scaled(p), scaled(q)
+    a, b = sum(big_p), sum(big_q)
+    ab = a * b
+    x = np.array([v / a for v in big_p])
+    y = np.array([v / b for v in big_q])
+    d = np.array([(vp * b - vq * a) / ab for vp, vq in zip(big_p, big_q, strict=True)])
+    w = np.array([(vp * b + vq * a) / ab for vp, vq in zip(big_p, big_q, strict=True)])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = d / w
+    return float(term_sums(x[None], y[None], d[None], w[None], s[None])[0])
 
 
 def _row_blocks(rows: int, n: int):
@@ -264,8 +309,10 @@ def _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction):
     bound = _TERMS_ERROR * correction
     bound += (np.abs(total_d) * sum_error + 0.5 * sum_error**2) / u_sum**2
     if c is not None:  # rounding of p c in each d (of p c_lo only, once d is formed exactly)
+        # moves u_i by (eps/2) |c| u_i, each term by |log(u_i/v_i)| times that, and
+        # sum u |log(u/v)| <= 2.1 sum |d| + F (|log(u/v)| <= 2.1 |s| below SERIES_MAX)
         rounded = np.abs(c[:, 1] if exact else c[:, 0])
-        bound += _EPS * rounded * (3.0 * total_abs_d + 4.0 * terms) / u_sum
+        bound += 0.5 * _EPS * rounded * (2.1 * total_abs_d + terms) / u_sum
     return bound
 
 
@@ -286,16 +333,18 @@ def _divergence(block_function, from_sums, error_bound, p, q, p_sum, q_sum) -> n
     if p.size == 0:
         return np.zeros(batch)
     p2, q2 = p.reshape(-1, n), q.reshape(-1, n)
-    a = np.broadcast_to(p_sum, batch).reshape(-1)
+    a = np.reshape(p_sum, -1) if np.shape(p_sum) == batch else np.broadcast_to(p_sum, batch).ravel()
     result = np.empty(p2.shape[0])
     todo = np.arange(p2.shape[0])
     c = None
     for number in range(_MAX_PASSES):
-        if number:
+        if todo.size == p2.shape[0]:  # every row (no copy)
+            p_rows, q_rows = p2, q2
+        else:
             p_rows, q_rows = p2[todo], q2[todo]
+        if number:
             u_sum = a[todo] * (1.0 + c[:, 0]) + a[todo] * c[:, 1]
         else:
-            p_rows, q_rows = p2, q2
             u_sum = a
         exact = number >= 2
         terms, total_d, total_abs_d = _pass(block_function, p_rows, q_rows, c, exact)
@@ -315,6 +364,14 @@ def _divergence(block_function, from_sums, error_bound, p, q, p_sum, q_sum) -> n
             c = c[again]
         c[:, 0], low = two_sum(c[:, 0], shift)
         c[:, 1] += low
+    else:  # bound not met after the last pass
+        term_sums = _kl_terms if block_function is _kl_block else _js_terms
+        unresolved = todo[~done]
+        if n <= EXACT_FALLBACK_MAX:
+            for row in unresolved:
+                result[row] = _exact_row(p2[row], q2[row], term_sums)
+        else:  # too long for Python integers: keep the pass's result, 0 below its bound
+            result[unresolved[values[~done] <= bound[~done]]] = 0.0
     return np.maximum(result, 0.0).reshape(batch)
 
 

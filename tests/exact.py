@@ -119,8 +119,15 @@ def kl_from_logits(zp, zq) -> mpmath.mpf:
         return [None if math.isinf(v) else Fraction(v) for v in map(float, values)]
 
     ps, qs = parse(zp), parse(zq)
-    # log sum exp must resolve differences of the logits down to 1e-308 next to 1: 2400 bits
-    with mpmath.workprec(2400):
+    # log sum exp must resolve the smallest difference between the logits' offsets next to 1
+    top_p = max(v for v in ps if v is not None)
+    top_q = max(v for v in qs if v is not None)
+    gaps = [abs((x - top_p) - (y - top_q))
+            for x, y in zip(ps, qs, strict=True) if x is not None and y is not None]
+    gaps = [g for g in gaps if g] or [Fraction(1)]
+    smallest = min(gaps)
+    bits = BITS + 64 + max(0, smallest.denominator.bit_length() - smallest.numerator.bit_length())
+    with mpmath.workprec(bits):
         top_p, log_p = _log_sum_exp_offsets(ps)
         top_q, log_q = _log_sum_exp_offsets(qs)
         terms = []
@@ -132,7 +139,7 @@ def kl_from_logits(zp, zq) -> mpmath.mpf:
             if y is None:
                 return mpmath.inf
             e = (x - top_p) - (y - top_q)  # exact
-            with mpmath.workprec(BITS + 2200):
+            with mpmath.workprec(bits + 2200):
                 r = _mp(e) - (log_p - log_q)
             log_p_i = _mp(x - top_p) - log_p
             if abs(r) > 1:  # p (e^-r - 1 + r) = q - p + p r

@@ -70,7 +70,8 @@ def pairs(draw, *, positive_q: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Two distributions over the same outcomes, from far apart to one ulp apart."""
     p = draw(distributions(narrow=False))
     n = len(p)
-    kind = draw(st.sampled_from(["independent", "close", "one_ulp", "copy", "straddle"]))
+    kind = draw(st.sampled_from(["independent", "close", "one_ulp", "copy", "straddle",
+                                 "tiny_mass"]))
     if kind == "independent":
         q = draw(distributions(n, narrow=False))
     elif kind == "close":
@@ -83,6 +84,11 @@ def pairs(draw, *, positive_q: bool = False) -> tuple[np.ndarray, np.ndarray]:
             q[i] = np.nextafter(q[i], 2.0 if draw(st.booleans()) else 0.0)
     elif kind == "copy":
         q = p / p.sum()
+    elif kind == "tiny_mass":  # one ulp apart, plus mass far below an ulp somewhere
+        q = p.copy()
+        i = draw(st.integers(0, n - 1))
+        q[i] = np.nextafter(q[i], 2.0 if draw(st.booleans()) else 0.0)
+        q[draw(st.integers(0, n - 1))] += 10.0 ** -draw(st.floats(17.0, 323.0))
     else:
         return draw(straddling_pairs())
     assume(np.all(np.isfinite(q)) and q.sum() > 0)

@@ -113,6 +113,8 @@ def test_issue_table_infinite_rows_are_infinite():
 @given(pairs())
 @example((np.array([0.5, 0.5]), SUBNORMAL_Q))
 @example((np.array([1.0, -0.0]), np.array([-0.0, 1.0])))
+@example((np.array([0.0, 0.9999991975803478]), np.array([1e-200, 0.9999991975803479])))
+@example((np.array([0.9999991975803478]), np.array([0.9999991975803479])))
 def test_kl_divergence_is_exact_for_the_class(pq):
     p, q = pq
     note(f"p = {p.tolist()!r}, q = {q.tolist()!r}")
@@ -121,6 +123,7 @@ def test_kl_divergence_is_exact_for_the_class(pq):
 
 @ACCURACY
 @given(pairs())
+@example((np.array([0.0, 0.9999991975803478]), np.array([1e-200, 0.9999991975803479])))
 def test_js_divergence_is_exact_for_the_class(pq):
     p, q = pq
     note(f"p = {p.tolist()!r}, q = {q.tolist()!r}")
@@ -170,3 +173,16 @@ def test_logits_and_probabilities_agree_where_both_are_exact():
     q = np.array([0.25, 0.25, 0.25, 0.25])
     by_logits = kl_divergence_from_logits(np.log2(p) * math.log(2), np.log2(q) * math.log(2))
     assert by_logits == pytest.approx(kl_divergence(p, q), rel=1e-15)
+
+
+def test_rows_the_passes_cannot_resolve_fall_back_to_exact_integers(monkeypatch):
+    """A point mass against itself plus 1e-200 elsewhere (KL = 1e-200) is below what the
+    renormalising passes resolve; the exact integer path gets it, and without that path (rows
+    too long for it) the result is 0, within the passes' bound."""
+    from klutils import divergences
+
+    p = np.array([0.0, 0.9999991975803478])
+    q = np.array([1e-200, 0.9999991975803479])
+    exact.assert_accurate(kl_divergence(p, q), exact.kl(p, q), 2, RTOL)
+    monkeypatch.setattr(divergences, "EXACT_FALLBACK_MAX", 1)
+    assert kl_divergence(p, q) == 0.0
