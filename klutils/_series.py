@@ -52,7 +52,9 @@ _TRUNCATION = 2.0**-57  # a truncated series stops when its tail is below this, 
 _KL_COEFFICIENTS = [1.0 / (2 * j + 3) for j in range(30)]
 # g(s) = (1+s) log1p(s) + (1-s) log1p(-s) = s^2 B(s^2),  B(t) = sum_{k>=1} t^(k-1) / (k (2k-1)).
 _JS_COEFFICIENTS = [1.0 / (k * (2 * k - 1)) for k in range(1, 31)]
-# t - log1p(t) = 2 z^2/(1 - z) - 2 z^3 A(z^2) with z = t/(2 + t), A as for h (|z| <= 1/2).
+# t - log1p(t) = 2 z^2/(1 - z) - 2 z^3 A(z^2) with z = t/(2 + t), A as for h; |z| <= 1/2 needs
+# 25 terms.
+_PHI_Z_COEFFICIENTS = _KL_COEFFICIENTS[:25]
 _PHI_LOW, _PHI_HIGH = -2.0 / 3.0, 1.0  # z in [-1/2, 1/3]
 # e^t - 1 - t = t^2 sum_{k>=2} t^(k-2)/k!; on |t| <= 1 the tail after 1/20! is below 2e-20.
 _EXPM1_COEFFICIENTS = [1.0 / math.factorial(k) for k in range(2, 21)]
@@ -212,8 +214,8 @@ def t_minus_log1p(t: np.ndarray) -> np.ndarray:
             tn = t[near]
             z = tn / (2.0 + tn)  # log1p(t) = 2 artanh(z), |z| <= 1/2
             z2 = z * z
-            terms = _kl_terms_needed(min(float(np.max(np.abs(z))), 0.5))
-            out[near] = 2.0 * z2 / (1.0 - z) - 2.0 * z2 * z * _horner(_KL_COEFFICIENTS[:terms], z2)
+            # all 25 terms (|z| <= 1/2), so that a value never depends on its neighbours
+            out[near] = 2.0 * z2 / (1.0 - z) - 2.0 * z2 * z * _horner(_PHI_Z_COEFFICIENTS, z2)
         out[np.isposinf(t)] = np.inf
     return out.reshape(shape)
 
