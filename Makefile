@@ -1,20 +1,21 @@
 # The course's commands. Every target bootstraps .venv from requirements.txt first.
-#   make book   build the website into _build/html (executes every notebook, warnings fail)
-#   make test   lint, the strict book build, unit/property/doc/site tests, every notebook (nbval)
-#   make lab    JupyterLab on the chapters
-#   make bench  klutils speed against scipy, printed as ratios
-#   make homework  student notebooks and autograder under _build/homework (see instructors.md)
-#   make grade SUBMISSIONS=DIR [TIMEOUT=60]  grade every notebook in DIR into DIR/grades.csv
-#   make clean  remove build output (keeps .venv); `make distclean` removes .venv too
+# `make help` lists them; the two that matter on a fresh machine are `make book` and `make test`.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint unit notebooks browser lab bench clean distclean venv homework grade
+.DEFAULT_GOAL := help
+.PHONY: help book test check lint unit notebooks browser lab bench clean distclean venv \
+	homework grade
 
-venv: $(STAMP)
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+	@echo "  make grade SUBMISSIONS=DIR [TIMEOUT=60]   grade every notebook in DIR"
+
+venv: $(STAMP) ## create .venv from requirements.txt (every target does this first)
 
 # (Re)install when .venv is missing or older than requirements.txt / pyproject.toml.
 $(STAMP): requirements.txt pyproject.toml
@@ -23,21 +24,28 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) ## build the website into _build/html (every notebook runs; warnings fail)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The website: $(CURDIR)/_build/html/index.html"
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff
 	$(BIN)/ruff check .
 
-unit: $(STAMP)
-	$(BIN)/python -m pytest tests klutils --doctest-modules
+# Never builds the book: the site, browser and slow tests are deselected (tests/conftest.py
+# marks every test that uses the site or the grading fixtures).
+unit: $(STAMP) ## unit, property and doc tests (no book, no browser, no grading; ~1 min)
+	$(BIN)/python -m pytest tests klutils --doctest-modules -m "not site and not browser and not slow"
 
-notebooks: $(STAMP)
+check: lint unit ## lint + unit: the quick check before a commit
+
+notebooks: $(STAMP) ## run every chapter top to bottom (nbval)
 	$(BIN)/python -m pytest --nbval-lax chapters
 
-# The book is built first: the site tests in tests/test_site.py read _build/html.
-test: lint book browser unit notebooks
+# The book is built first: the site tests in tests/test_site.py read _build/html. Unlike
+# `make unit`, this runs every test (site, browser and slow ones too), then every notebook.
+test: lint book browser ## everything: lint, the strict book build, all tests, every notebook
+	$(BIN)/python -m pytest tests klutils --doctest-modules
+	$(BIN)/python -m pytest --nbval-lax chapters
 
 # Headless Chromium for the site test: Debian's package, installed only when missing and only
 # where apt-get can (as root); elsewhere that one test is skipped and says why.
@@ -48,15 +56,15 @@ browser:
 	    apt-get install -y -qq chromium >/dev/null 2>&1 && echo "installed chromium"; } || \
 	  echo "note: chromium is not available; the browser test will be skipped"
 
-lab: $(STAMP)
+lab: $(STAMP) ## JupyterLab on the chapters
 	$(BIN)/jupyter lab chapters
 
-bench: $(STAMP)
+bench: $(STAMP) ## klutils speed against scipy, printed as ratios
 	$(BIN)/python -m klutils.bench
 
 TIMEOUT ?= 60
 
-homework: $(STAMP)
+homework: $(STAMP) ## student notebooks and autograder under _build/homework
 	$(BIN)/python -m klutils.homework assign chapters --out _build/homework
 
 grade: homework
@@ -64,9 +72,9 @@ grade: homework
 	$(BIN)/python -m klutils.homework grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
 		--autograder _build/homework/autograder
 
-clean:
+clean: ## remove build output (keeps .venv)
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
-distclean: clean
+distclean: clean ## remove build output and .venv
 	rm -rf $(VENV)

@@ -45,7 +45,11 @@ def log_of_base(base: float | None) -> float:
 
 
 def _real_source(x, name: str) -> np.ndarray:
-    """``np.asarray(x)`` if it holds real numbers klutils can compute with, else ValueError."""
+    """``np.asarray(x)`` if it holds real numbers klutils can compute with, else ValueError.
+
+    Refused: bool, complex, object, string, datetime and timedelta dtypes; masked arrays with
+    masked entries; ``longdouble`` wider than float64 (it would be rounded silently).
+    """
     if isinstance(x, np.ma.MaskedArray):
         if np.ma.is_masked(x):
             raise ValueError(f"{name} is a masked array with masked entries; fill them or drop "
@@ -54,9 +58,9 @@ def _real_source(x, name: str) -> np.ndarray:
     try:
         array = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be an array of numbers; {exc}") from None
+        raise ValueError(f"{name} must be an array of real numbers; {exc}") from None
     if array.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
     if array.dtype.kind == "f" and np.finfo(array.dtype).nmant > np.finfo(np.float64).nmant:
         raise ValueError(f"{name} has dtype {array.dtype}, wider than float64; klutils computes "
                          f"in float64, so convert it explicitly (.astype(np.float64)) if the "
@@ -64,27 +68,11 @@ def _real_source(x, name: str) -> np.ndarray:
     return array
 
 
-def real_array(x, name: str) -> np.ndarray:
-    """Convert an array-like of real numbers (any shape) to a float64 ndarray, or raise ValueError.
-
-    Refused: bool, complex, object, string, datetime and timedelta dtypes; masked arrays with
-    masked entries; ``longdouble`` wider than float64 (it would be rounded silently).
-    """
-    return np.asarray(_real_source(x, name), dtype=np.float64)
-
-
-def finite_real_array(x, name: str) -> np.ndarray:
-    """:func:`real_array` with all entries finite, or ``ValueError`` naming the first bad one."""
-    array = real_array(x, name)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite; got {array[~np.isfinite(array)].flat[0]}")
-    return array
-
-
 def as_float_array(x, name: str) -> np.ndarray:
     """Convert an array-like of real numbers to a float64 ndarray, or raise ``ValueError``.
 
-    As :func:`real_array`, but a 0-d scalar is refused (a distribution has an axis).
+    The dtype checks of :func:`real_array`; a 0-d scalar is refused (a distribution has an
+    axis); NaN, infinite and negative entries are left to :func:`check_distribution`.
     """
     return np.asarray(_distribution_source(x, name), dtype=np.float64)
 
@@ -397,3 +385,181 @@ def random_generator(rng: object) -> np.random.Generator:
         raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
                          f"got {type(rng).__name__}")
     return rng
+
+
+# --- checks of numbers, counts, arrays and functions, for every module built on the above -----
+# The modules outside divergences.py and closed_forms.py use only these (and the functions
+# above), so that the same mistake gets the same message everywhere.
+
+
+def _range_text(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    if high == math.inf and low == 0:
+        return "positive" if low_open else "non-negative"
+    return (f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}")
+
+
+def real_number(value: object, name: str, *, low: float = -math.inf, high: float = math.inf,
+                low_open: bool = False, high_open: bool = False,
+                allow_infinite: bool = False) -> float:
+    """A real number (not a bool, not NaN; finite unless ``allow_infinite``) in a range.
+
+    The range is ``[low, high]``; ``low_open``/``high_open`` exclude an end. Returns a float.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, what it must be, and the value given.
+
+    Examples
+    --------
+    >>> real_number(2, "sigma", low=0, low_open=True)
+    2.0
+    >>> real_number(0.0, "sigma", low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be positive; got 0.0
+    """
+    if isinstance(value, bool) or not isinstance(value, Real | np.floating | np.integer):
+        raise ValueError(f"{name} must be a real number; got {value!r}")
+    number = float(value)
+    if math.isnan(number) or (math.isinf(number) and not allow_infinite):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if too_low or too_high:
+        what = _range_text(low, high, low_open, high_open)
+        raise ValueError(f"{name} must be {what}; got {value!r}" if what[0] != "i"
+                         else f"{name} must lie {what}; got {value!r}")
+    return number
+
+
+def positive_number(value: object, name: str) -> float:
+    """A finite real number > 0 (a standard deviation, a rate, a temperature), or ValueError."""
+    return real_number(value, name, low=0.0, low_open=True)
+
+
+def integer(value: object, name: str, *, minimum: int | None = None,
+            maximum: int | None = None) -> int:
+    """A Python int (from an int or a numpy integer, not a bool) in ``[minimum, maximum]``.
+
+    Examples
+    --------
+    >>> integer(3, "n", minimum=1)
+    3
+    >>> integer(2.0, "n")
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be an integer; got 2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer; got {value!r}")
+    number = int(value)
+    if minimum is not None and number < minimum and maximum is None:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "-inf" if minimum is None else minimum
+        raise ValueError(f"{name} must be an integer in [{low}, {maximum}]; got {value!r}")
+    return number
+
+
+def real_array(value: object, name: str, *, ndim: int | None = None,
+               low: float = -math.inf, low_open: bool = False,
+               allow_infinite: bool = False, allow_empty: bool = False) -> np.ndarray:
+    """A float64 array of real numbers (not NaN; finite unless ``allow_infinite``), or ValueError.
+
+    ``ndim`` requires a number of dimensions (a scalar is allowed when it is None); ``low`` and
+    ``low_open`` bound the entries from below (``low=0, low_open=True``: all positive).
+
+    Examples
+    --------
+    >>> real_array([1, 2], "x").tolist()
+    [1.0, 2.0]
+    >>> real_array([1.0, -1.0], "sigma", low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be positive; got -1.0
+    """
+    array = _real_source(value, name)  # no bool, complex, datetime, masked or longdouble
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s); got shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty")
+    array = array.astype(np.float64)
+    bad = np.isnan(array) | (np.isinf(array) if not allow_infinite else False)
+    if np.any(bad):
+        raise ValueError(f"{name} must be {'numbers' if allow_infinite else 'finite numbers'}; "
+                         f"it contains {float(array[bad].flat[0])!r}")
+    too_low = array <= low if low_open else array < low
+    if np.any(too_low):
+        raise ValueError(f"{name} must be {_range_text(low, math.inf, low_open, True)}; got "
+                         f"{float(array[too_low].flat[0])!r}")
+    return array
+
+
+def integer_array(value: object, name: str, *, minimum: int | None = None,
+                  maximum: int | None = None, ndim: int | None = None) -> np.ndarray:
+    """An int64 array of integers (not bools) in ``[minimum, maximum]``, or ValueError.
+
+    Examples
+    --------
+    >>> integer_array([0, 2], "labels", minimum=0, maximum=2).tolist()
+    [0, 2]
+    """
+    array = np.asarray(value)
+    if array.dtype == bool or array.dtype.kind not in "iu":
+        raise ValueError(f"{name} must hold integers; got dtype {array.dtype}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s); got shape {array.shape}")
+    outside = np.zeros(array.shape, dtype=bool)
+    if minimum is not None:
+        outside |= array < minimum
+    if maximum is not None:
+        outside |= array > maximum
+    if np.any(outside):
+        low = "-inf" if minimum is None else minimum
+        high = "inf" if maximum is None else maximum
+        raise ValueError(f"{name} must lie in [{low}, {high}]; got {int(array[outside].flat[0])!r}")
+    return array.astype(np.int64)
+
+
+def binary_array(value: object, name: str) -> np.ndarray:
+    """A 1-D int64 array of 0s and 1s (given as bools, integers or floats), or ValueError.
+
+    Examples
+    --------
+    >>> binary_array([True, 0, 1.0], "flips").tolist()
+    [1, 0, 1]
+    """
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a 1-D sequence of 0s and 1s; {exc}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of 0s and 1s; got shape {array.shape}")
+    if array.size and (array.dtype.kind not in "biuf" or not np.all((array == 0) | (array == 1))):
+        raise ValueError(f"{name} must hold only 0 and 1")
+    return array.astype(np.int64)
+
+
+def function(value: object, name: str) -> object:
+    """``value`` if it is callable, else ValueError (a log-density, a log joint, ...)."""
+    if not callable(value):
+        raise ValueError(f"{name} must be a function; got {type(value).__name__}")
+    return value
+
+
+def log_density_values(log_density: object, points: np.ndarray, name: str,
+                       shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Evaluate a vectorised log-density at ``points``: right shape, no NaN, no +inf.
+
+    ``shape`` is the shape the values must have (default: that of ``points``); ``-inf``
+    (probability 0) is allowed.
+    """
+    values = np.asarray(function(log_density, name)(points), dtype=np.float64)
+    expected = points.shape if shape is None else shape
+    if values.shape != expected:
+        raise ValueError(f"{name} must be vectorised: for points of shape {points.shape} it "
+                         f"must return shape {expected}; got {values.shape}")
+    if np.any(np.isnan(values)) or np.any(values == np.inf):
+        raise ValueError(f"{name} returned NaN or +inf")
+    return values

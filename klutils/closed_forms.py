@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from scipy.linalg import solve_triangular
 
 from klutils._series import t_minus_log1p
-from klutils._validation import as_result, finite_real_array, log_of_base
+from klutils._validation import as_result, log_of_base, real_array
 
 __all__ = ["kl_bernoulli", "kl_normal", "kl_mvn"]
 
@@ -111,8 +111,8 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> fl
     >>> kl_bernoulli([0.0, 0.5, 1.0], 0.5).round(6).tolist()
     [0.693147, 0.0, 0.693147]
     """
-    p = finite_real_array(p, "p")
-    q = finite_real_array(q, "q")
+    p = real_array(p, "p", allow_empty=True)
+    q = real_array(q, "q", allow_empty=True)
     for name, a in (("p", p), ("q", q)):
         bad = (a < 0) | (a > 1)
         if np.any(bad):
@@ -185,10 +185,10 @@ def kl_normal(
     >>> kl_normal(0.0, [1.0, 2.0], 0.0, 1.0).round(6).tolist()
     [0.0, 0.806853]
     """
-    mu_p = finite_real_array(mu_p, "mu_p")
-    mu_q = finite_real_array(mu_q, "mu_q")
-    sigma_p = finite_real_array(sigma_p, "sigma_p")
-    sigma_q = finite_real_array(sigma_q, "sigma_q")
+    mu_p = real_array(mu_p, "mu_p", allow_empty=True)
+    mu_q = real_array(mu_q, "mu_q", allow_empty=True)
+    sigma_p = real_array(sigma_p, "sigma_p", allow_empty=True)
+    sigma_q = real_array(sigma_q, "sigma_q", allow_empty=True)
     for name, s in (("sigma_p", sigma_p), ("sigma_q", sigma_q)):
         if np.any(s <= 0):
             raise ValueError(f"{name} must be positive; got {s[s <= 0].flat[0]}")
@@ -349,10 +349,10 @@ def kl_mvn(
     >>> kl_mvn(np.zeros((3, 2)), np.eye(2), [1.0, 0.0], 4 * np.eye(2)).round(4).tolist()
     [0.7613, 0.7613, 0.7613]
     """
-    mu_p = finite_real_array(mu_p, "mu_p")
-    mu_q = finite_real_array(mu_q, "mu_q")
-    cov_p = finite_real_array(cov_p, "cov_p")
-    cov_q = finite_real_array(cov_q, "cov_q")
+    mu_p = real_array(mu_p, "mu_p", allow_empty=True)
+    mu_q = real_array(mu_q, "mu_q", allow_empty=True)
+    cov_p = real_array(cov_p, "cov_p", allow_empty=True)
+    cov_q = real_array(cov_q, "cov_q", allow_empty=True)
     for mu, cov, mu_name, cov_name in ((mu_p, cov_p, "mu_p", "cov_p"),
                                        (mu_q, cov_q, "mu_q", "cov_q")):
         if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
@@ -412,3 +412,168 @@ def kl_mvn(
     with np.errstate(over="ignore"):
         kl = kl + _half_squared_norm(y)
     return _finish(np.maximum(kl, 0.0).reshape(batch), base)
+
+
+# --- Dirichlet and Beta distributions -------------------------------------------------------
+# (Appended to the module: imports local to the functions, so that the code above is untouched.)
+
+
+def kl_dirichlet(alpha_p: ArrayLike, alpha_q: ArrayLike, *,
+                 base: float | None = None) -> float | np.ndarray:
+    r"""KL divergence between Dirichlet distributions, KL(Dir(alpha_p) || Dir(alpha_q)).
+
+    Parameters
+    ----------
+    alpha_p, alpha_q : array_like, shape (..., K)
+        Concentration parameters (> 0) of P and Q along the last axis (K >= 2); leading batch
+        dimensions broadcast.
+    base : float, optional
+        Base of the logarithm; ``None`` (default) gives nats, ``2`` gives bits.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The divergence (>= 0; exactly 0 where the parameters are equal); a float without batch
+        dimensions.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not a finite number > 0, or the last axes differ or hold fewer than
+        two outcomes.
+
+    Notes
+    -----
+    With :math:`\alpha_0 = \sum_i \alpha_i`, :math:`\beta_0 = \sum_i \beta_i` (for Q), the
+    log-gamma function and the digamma function :math:`\psi`,
+
+    .. math::
+        \mathrm{KL} = \log\Gamma(\alpha_0) - \sum_i \log\Gamma(\alpha_i) - \log\Gamma(\beta_0)
+                      + \sum_i \log\Gamma(\beta_i)
+                      + \sum_i (\alpha_i - \beta_i)\bigl(\psi(\alpha_i) - \psi(\alpha_0)\bigr).
+
+    The Beta distribution is the case K = 2 (:func:`kl_beta`).
+
+    Examples
+    --------
+    >>> kl_dirichlet([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+    0.0
+    >>> round(kl_dirichlet([2.0, 1.0], [1.0, 1.0]), 6)  # log 2 - 1/2
+    0.193147
+    """
+    from scipy import special
+
+    from klutils._validation import as_result, log_of_base, real_array
+
+    a = real_array(alpha_p, "alpha_p", low=0.0, low_open=True)
+    b = real_array(alpha_q, "alpha_q", low=0.0, low_open=True)
+    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-1] or a.shape[-1] < 2:
+        raise ValueError(f"alpha_p and alpha_q must hold the same number (at least 2) of "
+                         f"parameters along the last axis; got shapes {a.shape} and {b.shape}")
+    try:
+        a, b = np.broadcast_arrays(a, b)
+    except ValueError:
+        raise ValueError(f"the batch shapes of alpha_p {a.shape} and alpha_q {b.shape} do not "
+                         f"broadcast") from None
+    a0, b0 = a.sum(axis=-1), b.sum(axis=-1)
+    kl = (special.gammaln(a0) - special.gammaln(a).sum(axis=-1) - special.gammaln(b0)
+          + special.gammaln(b).sum(axis=-1)
+          + ((a - b) * (special.digamma(a) - special.digamma(a0)[..., None])).sum(axis=-1))
+    kl = np.where(np.all(a == b, axis=-1), 0.0, np.maximum(kl, 0.0))
+    return as_result(kl / log_of_base(base))
+
+
+def kl_beta(a_p: ArrayLike, b_p: ArrayLike, a_q: ArrayLike, b_q: ArrayLike, *,
+            base: float | None = None) -> float | np.ndarray:
+    r"""KL divergence between Beta distributions, KL(Beta(a_p, b_p) || Beta(a_q, b_q)).
+
+    The Dirichlet divergence (:func:`kl_dirichlet`) with two outcomes; all four parameters
+    (> 0) broadcast. ``base=2`` gives bits.
+
+    Notes
+    -----
+    With :math:`B` the Beta function and :math:`\psi` the digamma function,
+
+    .. math::
+        \mathrm{KL} = \log\frac{B(a_q, b_q)}{B(a_p, b_p)} + (a_p - a_q)\,\psi(a_p)
+                      + (b_p - b_q)\,\psi(b_p) + (a_q - a_p + b_q - b_p)\,\psi(a_p + b_p).
+
+    Examples
+    --------
+    >>> kl_beta(2, 3, 2, 3)
+    0.0
+    >>> round(kl_beta(3, 2, 1, 1), 6)  # after 2 heads and 1 tail, from a uniform prior
+    0.234907
+    >>> kl_beta([1, 2], 1, 1, 1).round(6).tolist()
+    [0.0, 0.193147]
+    """
+    from klutils._validation import real_array
+
+    ap, bp, aq, bq = np.broadcast_arrays(*(real_array(v, name, low=0.0, low_open=True)
+                                           for v, name in ((a_p, "a_p"), (b_p, "b_p"),
+                                                           (a_q, "a_q"), (b_q, "b_q"))))
+    return kl_dirichlet(np.stack([ap, bp], axis=-1), np.stack([aq, bq], axis=-1), base=base)
+
+
+# --- the KL term of a variational autoencoder -----------------------------------------------
+
+
+def _encoder_parameters(mu: ArrayLike, log_var: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    from klutils._validation import real_array
+
+    mu = real_array(mu, "mu")
+    log_var = real_array(log_var, "log_var")
+    try:
+        mu, log_var = np.broadcast_arrays(mu, log_var)
+    except ValueError:
+        raise ValueError(f"mu and log_var must have the same (or broadcastable) shapes; got "
+                         f"{mu.shape} and {log_var.shape}") from None
+    if np.any(np.abs(log_var) > 700):
+        raise ValueError("log_var must lie in [-700, 700] (sigma^2 = exp(log_var) must be a "
+                         "positive finite float)")
+    return mu, log_var
+
+
+def vae_kl(mu: ArrayLike, log_var: ArrayLike) -> float | np.ndarray:
+    r"""KL(N(μ, diag σ²) ‖ N(0, I)): the KL term of a VAE, summed over the latent dimensions.
+
+    Parameters
+    ----------
+    mu : array_like, shape (..., d)
+        Encoder means; the last axis runs over the d latent dimensions (a scalar is one
+        dimension).
+    log_var : array_like, shape (..., d)
+        Encoder log-variances :math:`\log \sigma^2` (what an encoder network outputs);
+        broadcasts against ``mu``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The divergence in nats, summed over the last axis: a float for one code, an array of
+        the batch shape otherwise.
+
+    Raises
+    ------
+    ValueError
+        If an input is empty or not finite, the shapes do not broadcast, or ``log_var`` is
+        outside [-700, 700].
+
+    Notes
+    -----
+    Each dimension is :func:`kl_normal` :math:`(\mu_j, \sigma_j, 0, 1)` with
+    :math:`\sigma_j = \exp(\tfrac12 \log\sigma_j^2)`, whose closed form is
+    :math:`\tfrac12(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2)`; independent dimensions add.
+
+    Examples
+    --------
+    >>> vae_kl(0.0, 0.0)
+    0.0
+    >>> vae_kl([1.0, 0.0], [0.0, 0.0])  # the mean term 1/2 in the first dimension
+    0.5
+    >>> vae_kl([[0.0, 0.0], [1.0, 1.0]], 0.0).tolist()
+    [0.0, 1.0]
+    """
+    mu, log_var = _encoder_parameters(mu, log_var)
+    per_dimension = np.asarray(kl_normal(mu, np.exp(0.5 * log_var), 0.0, 1.0))
+    total = per_dimension if per_dimension.ndim == 0 else per_dimension.sum(axis=-1)
+    return float(total) if np.ndim(total) == 0 else total

@@ -681,12 +681,10 @@ def _logits(named, axis):
     """Validated logits broadcast together, the distribution axis last; the axis index."""
     arrays = []
     for value, name in named:
-        array = real_array(value, name)
+        array = real_array(value, name, allow_infinite=True, allow_empty=True)  # no NaN
         if array.ndim == 0:
             raise ValueError(f"{name} must be a vector of logits (at least one dimension); got "
                              f"the scalar {array.item()!r}")
-        if np.isnan(array).any():
-            raise ValueError(f"{name} contains NaN")
         if np.isposinf(array).any():
             raise ValueError(f"{name} contains +inf; logits must be finite (or -inf for "
                              f"probability zero)")
