@@ -151,17 +151,20 @@ def js_closed(u: np.ndarray, v: np.ndarray, s: np.ndarray, w: np.ndarray) -> np.
     Up to ``|s| = 1/2`` as ``(w/2)(2|s| artanh|s| + log1p(-s^2))``; above, as
     ``M log1p(|s|) + m log(2m/w)`` with ``m = min(u, v)``, so a tiny ``m`` keeps its digits.
     """
-    x = np.abs(s)
+    shape = np.broadcast_shapes(np.shape(u), np.shape(v), np.shape(s))
+    x = np.abs(s).reshape(-1)
+    u, v = np.broadcast_to(u, shape).reshape(-1), np.broadcast_to(v, shape).reshape(-1)
+    w = np.broadcast_to(w, shape).reshape(-1)
     terms = np.empty_like(x)
-    low = x <= 0.5
+    low = np.flatnonzero(x <= 0.5)  # indices, not masks: gathering by mask is slow
+    high = np.flatnonzero(~(x <= 0.5))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        xl = x[low]
-        terms[low] = 0.5 * w[low] * (2.0 * xl * np.arctanh(xl) + np.log1p(-xl * xl))
-        high = ~low
-        xh, uh, vh = x[high], u[high], v[high]
+        xl = x.take(low)
+        terms[low] = 0.5 * w.take(low) * (2.0 * xl * np.arctanh(xl) + np.log1p(-xl * xl))
+        uh, vh = u.take(high), v.take(high)
         big, small = np.maximum(uh, vh), np.minimum(uh, vh)
-        terms[high] = big * np.log1p(xh) + small * np.log(2.0 * small / w[high])
-    return terms
+        terms[high] = big * np.log1p(x.take(high)) + small * np.log(2.0 * small / w.take(high))
+    return terms.reshape(shape)
 
 
 def js_special(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
