@@ -440,7 +440,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None, axis
     does not sum to 1 is refused (scipy divides anything by its sum).
 
     The result is within 1e-14 relative of the exact KL divergence of the float inputs
-    (``tests/test_accuracy.py``, against exact rationals and 256-bit mpmath): random pairs,
+    (``tests/test_exactness.py``, against exact rationals and 256-bit mpmath): random pairs,
     pairs one ulp apart (KL near 1e-32), unnormalised inputs, subnormal and signed-zero entries
     and probabilities next to 1 alike; identical inputs give exactly 0.0. A result below the
     normal float range (under about ``n * 1e-308``) is accurate to a few subnormal ulps per
@@ -796,7 +796,7 @@ def kl_divergence_from_logits(logits_p: ArrayLike, logits_q: ArrayLike, *,
     any size (up to ±1.8e308) and any common offset do not overflow or lose digits, and the
     normalisation :math:`\log \sum_i q_i e^{(z^P_i - z^Q_i)}` is recomputed around its first
     estimate, so logits one ulp apart give KL ~ 1e-33 to full precision. Within 1e-14 relative
-    of the exact value of the float inputs (``tests/test_accuracy.py``). scipy has no KL from
+    of the exact value of the float inputs (``tests/test_exactness.py``). scipy has no KL from
     logits; ``scipy.stats.entropy(softmax(zp), softmax(zq))`` reduces along axis 0 by default
     (here the last axis) and gives ``inf`` where a softmax underflows to 0 while the KL is
     finite (logits of +-1000).

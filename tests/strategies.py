@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 #: Settings of the accuracy tests: enough examples to find the classes' corners, few enough
 #: for ``make test`` (each example is checked against 256-bit mpmath). For a longer hunt:
-#: ``KLUTILS_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_accuracy.py``.
+#: ``KLUTILS_EXAMPLES=5000 .venv/bin/python -m pytest tests/test_exactness.py``.
 ACCURACY = settings(max_examples=int(os.environ.get("KLUTILS_EXAMPLES", "80")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
