@@ -303,7 +303,7 @@ def _kl_error_bound(terms, total_d, total_abs_d, u_sum, c, exact, correction):
     """A bound on the error a pass adds to its KL by correcting the mismatch of the sums.
 
     The rounding of the terms costs ``_TERMS_ERROR`` relative to ``F/a``; the part of it on the
-    correction (beyond the result), then the rounding of ``D`` and of the products ``q c``. The
+    correction (beyond the result), then the rounding of ``D`` and of the products ``p c``. The
     rest (``_TERMS_ERROR`` relative to the result) no pass can reduce.
     """
     sum_error = _BLOCK_SUM_ERROR * total_abs_d
