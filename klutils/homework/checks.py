@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -154,11 +155,9 @@ def _same(got: Any, want: Any, rtol: float, atol: float) -> bool:
 def _report(result: CheckResult) -> None:
     """Record ``result`` and show its line (with a machine-readable copy inside a kernel)."""
     RESULTS.append(result)
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipywidgets
-        shell = None
+    shell = None
+    if "IPython" in sys.modules:  # inside a kernel IPython is loaded; never import it here
+        shell = sys.modules["IPython"].get_ipython()
     if shell is None:
         print(result.line())
         return
@@ -279,6 +278,46 @@ class Exercise:
             close = abs(x - want) <= atol + rtol * abs(want)
         if not close:
             raise _CheckFailed(f"`{name}` is not the right value"
+                               + (f": {message}" if message else ""))
+
+    def integer(self, value: Any, expected: int | None = None, *, name: str = "your answer",
+                minimum: int | None = None, message: str | None = None) -> None:
+        """Check that ``value`` is a whole number (a count), and equals ``expected`` if given.
+
+        An ``int`` or numpy integer counts, and so does a float with no fractional part (such
+        as ``279.0``, from a formula); ``True``/``False``, ``"279"`` or ``279.5`` do not.
+
+        Parameters
+        ----------
+        value : object
+            The learner's answer.
+        expected : int, optional
+            The right count (only in hidden checks). Compared exactly.
+        name : str
+            The variable's name, used in messages.
+        minimum : int, optional
+            The smallest count that makes sense (e.g. ``1`` for a number of flips).
+        message : str, optional
+            Shown when the value is wrong (a hint, never the answer).
+
+        Examples
+        --------
+        >>> with exercise("demo-ex9") as ex:
+        ...     ex.integer(279.0, 279, name="flips")
+        ✔ demo-ex9: passed
+        >>> with exercise("demo-ex9") as ex:
+        ...     ex.integer(278.6, name="flips")
+        ✘ demo-ex9: `flips` should be a whole number; it is 278.6
+        """
+        self.answered(value, name)
+        x = _as_real(value, name)
+        if not math.isfinite(x) or x != math.floor(x):
+            raise _CheckFailed(f"`{name}` should be a whole number; it is {_short(value, 30)}")
+        count = int(x)
+        if minimum is not None and count < minimum:
+            raise _CheckFailed(f"`{name}` should be at least {minimum}; it is {count}")
+        if expected is not None and count != int(expected):
+            raise _CheckFailed(f"`{name}` is not the right count"
                                + (f": {message}" if message else ""))
 
     def choice(self, value: Any, options: Sequence[str], expected: str | None = None, *,

@@ -1,6 +1,6 @@
 """``make homework``: a learner's notebook and the grader's checks from every chapter notebook.
 
-For a chapter notebook with homework metadata (see :mod:`klutils.homework.markup`),
+For a chapter notebook with homework metadata (see :mod:`klutils.homework.grader.markup`),
 :func:`make_assignment` builds
 
 * the **student notebook**: the chapter as the book shows it (cells tagged ``remove-cell`` left
@@ -16,6 +16,7 @@ Examples
 >>> import nbformat
 >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 >>> def check(kind, code):
+...     code = "from klutils.homework import exercise\\n" + code
 ...     return new_code_cell(code, metadata={"tags": ["remove-cell", f"{kind}-check"],
 ...                          "homework": {"exercise": "demo-ex1", "points": 1}})
 >>> master = new_notebook(metadata={"homework": {"chapter": "demo"}}, cells=[
@@ -25,11 +26,11 @@ Examples
 ...     new_markdown_cell("```{solution-start} demo-ex1\\n:class: dropdown\\n```\\nEasy."),
 ...     new_code_cell("answer = 2 * 21  # SOLUTION", metadata={"tags": ["solution"]}),
 ...     check("public", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, name='answer')"),
-...     check("hidden", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, 42)"),
+...     check("hidden", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, 42, name='answer')"),
 ...     new_markdown_cell("```{solution-end}\\n```")])
 >>> assignment = make_assignment(master, source="demo.ipynb")
 >>> [cell.source.splitlines()[0] for cell in assignment.student.cells[1:]]
-['# Demo', '### Exercise demo-ex1 (2 points, checked automatically)', '**Your answer.** Replace each `...` below with your answer, run the cell, then run the check cell under it.', 'answer = ...', "with exercise('demo-ex1') as ex:"]
+['# Demo', '### Exercise demo-ex1 (2 points, checked automatically)', '**Your answer.** Replace each `...` below with your answer, run the cell, then run the check cell under it.', 'answer = ...', 'from klutils.homework import exercise']
 >>> assignment.autograder["possible"], len(assignment.autograder["checks"])
 (2.0, 2)
 """  # noqa: E501
@@ -48,7 +49,7 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from klutils.homework.markup import (
+from klutils.homework.grader.markup import (
     META_KEY,
     PUBLIC_TAG,
     REMOVE_TAG,
@@ -67,7 +68,7 @@ from klutils.homework.markup import (
 __all__ = ["AUTOGRADER_FORMAT", "Assignment", "assign", "format_points", "make_assignment"]
 
 #: Version of the autograder JSON written by :func:`make_assignment`.
-AUTOGRADER_FORMAT = 1
+AUTOGRADER_FORMAT = 2
 
 
 @dataclass
