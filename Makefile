@@ -4,7 +4,8 @@
 #   make lab    JupyterLab on the chapters
 #   make bench  klutils speed against scipy, printed as ratios
 #   make homework  student notebooks and autograder under _build/homework (see instructors.md)
-#   make grade SUBMISSIONS=DIR [TIMEOUT=60]  grade every notebook in DIR into DIR/grades.csv
+#   make grade SUBMISSIONS=DIR [TIMEOUT=60] [MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]
+#              grade every notebook in DIR, each in a sandbox, into DIR/grades.csv and DIR/feedback/
 #   make clean  remove build output (keeps .venv); `make distclean` removes .venv too
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test lint unit notebooks browser lab bench clean distclean venv homework grade
+.PHONY: book test lint unit notebooks browser sandbox lab bench clean distclean venv homework grade
 
 venv: $(STAMP)
 
@@ -37,7 +38,7 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax chapters
 
 # The book is built first: the site tests in tests/test_site.py read _build/html.
-test: lint book browser unit notebooks
+test: lint book browser sandbox unit notebooks
 
 # Headless Chromium for the site test: Debian's package, installed only when missing and only
 # where apt-get can (as root); elsewhere that one test is skipped and says why.
@@ -54,15 +55,29 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m klutils.bench
 
+# The grading sandbox: Debian's bubblewrap, installed only when missing and only where apt-get can
+# (as root); elsewhere `make grade` says so and refuses unless UNSAFE=1, and the sandbox tests are
+# skipped and say why.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 && echo "installed bubblewrap"; } || \
+	  echo "note: bubblewrap is not available (as root: apt-get install bubblewrap); make grade" \
+	       "will need UNSAFE=1 and the sandbox tests will be skipped"
+
 TIMEOUT ?= 60
+MEMORY  ?= 2G
 
 homework: $(STAMP)
-	$(BIN)/python -m klutils.homework assign chapters --out _build/homework
+	$(BIN)/python -m klutils.homework.grader assign chapters --out _build/homework
 
-grade: homework
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" >&2; exit 2; }
-	$(BIN)/python -m klutils.homework grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
-		--autograder _build/homework/autograder
+grade: homework sandbox
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" \
+	  "[MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]" >&2; exit 2; }
+	$(BIN)/python -m klutils.homework.grader grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
+		--memory $(MEMORY) $(if $(CHAPTER),--chapter "$(CHAPTER)") \
+		$(if $(filter 1 yes true,$(UNSAFE)),--unsafe) --autograder _build/homework/autograder
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache

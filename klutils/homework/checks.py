@@ -1,16 +1,18 @@
 """The checks a chapter's check cells run: one readable line per exercise, never a traceback.
 
 A check cell of a chapter (tagged ``public-check`` or ``hidden-check``, see
-:mod:`klutils.homework`) opens :func:`exercise` as a context manager and calls its methods on the
-learner's answer. The first method that finds a problem ends the check; whatever happens inside
-the ``with`` block (a wrong value, a ``...`` left in place, a ``NameError``, an exception raised
-by the learner's function) becomes a single line such as ``✘ ch01-ex1: not answered yet ...``,
-and the cell itself does not raise, so the cells after it still run. No message shows the
-expected answer.
+:mod:`klutils.homework.grader.markup`) opens :func:`exercise` as a context manager and calls its
+methods on the learner's answer. The first method that finds a problem ends the check; whatever
+happens inside the ``with`` block (a wrong value, a ``...`` left in place, a ``NameError``, an
+exception raised by the learner's function) becomes a single line such as
+``✘ ch01-ex1: not answered yet ...``, and the cell itself does not raise, so the cells after it
+still run. No message shows the expected answer. Every outcome is printed and appended to
+:data:`RESULTS`.
 
-In a Jupyter kernel the line is displayed together with a machine-readable copy
-(:data:`MIME_TYPE`), which the grader reads from the executed cell; elsewhere it is printed.
-Every outcome is also appended to :data:`RESULTS`.
+The same code runs in two places: in the learner's notebook (the public checks, for feedback), and
+in the grader's own process (:mod:`klutils.homework.grader.driver`), where the answers are plain
+data taken out of the learner's sandboxed kernel and a learner's function is a stand-in that calls
+it there. Nothing here depends on which.
 
 Examples
 --------
@@ -31,19 +33,15 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MIME_TYPE", "RESULTS", "CheckResult", "Exercise", "exercise"]
-
-#: Media type of the machine-readable copy of a check's outcome, read by the grader.
-MIME_TYPE = "application/vnd.klutils.homework+json"
+__all__ = ["RESULTS", "CheckResult", "Exercise", "exercise"]
 
 #: Longest message shown, in characters (messages are one line).
 MAX_MESSAGE = 300
@@ -153,17 +151,9 @@ def _same(got: Any, want: Any, rtol: float, atol: float) -> bool:
 
 
 def _report(result: CheckResult) -> None:
-    """Record ``result`` and show its line (with a machine-readable copy inside a kernel)."""
+    """Record ``result`` and print its line."""
     RESULTS.append(result)
-    shell = None
-    if "IPython" in sys.modules:  # inside a kernel IPython is loaded; never import it here
-        shell = sys.modules["IPython"].get_ipython()
-    if shell is None:
-        print(result.line())
-        return
-    from IPython.display import display
-
-    display({"text/plain": result.line(), MIME_TYPE: asdict(result)}, raw=True)
+    print(result.line())
 
 
 class Exercise:

@@ -2,10 +2,12 @@
 
 Run as a script, its folder (the sandbox's read-only copy of the course's ``klutils``) comes
 first on ``sys.path``, so ``import klutils`` finds that copy and nothing of the course's
-checkout.
+checkout. It dies with the runner that started it.
 """
 
-from ipykernel.kernelapp import launch_new_instance
-
 if __name__ == "__main__":
+    from _klgrade_runner import die_with_parent
+    from ipykernel.kernelapp import launch_new_instance
+
+    die_with_parent()
     launch_new_instance()

@@ -41,6 +41,23 @@ STARTUP = 60.0
 KERNEL_SCRIPT = Path(__file__).with_name("_klgrade_kernel.py")
 
 
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG).
+
+    Inside bubblewrap everything dies with the sandbox anyway; this keeps an unsandboxed run
+    (``--unsafe``) from leaving a kernel behind when the grader is killed.
+    """
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        return
+    if os.getppid() != parent:  # the parent died before the request
+        os._exit(1)
+
+
 def set_limits(memory: int, file_size: int) -> None:
     """Address space and file size limits for this process and every one it starts."""
     for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, file_size)):
@@ -154,6 +171,7 @@ def main(argv: list[str]) -> int:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
+    die_with_parent()
     set_limits(int(argv[0]), int(argv[1]))
     kernel: Kernel | None = None
 
