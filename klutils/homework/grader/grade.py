@@ -4,8 +4,10 @@
 
 1. finds the submissions: every file of the folder, and every per-student sub-folder (as
    learning-management systems lay out downloads: the notebook inside is graded under the
-   folder's name); hidden files, links to folders and files inside a student's folder that are
-   not notebooks are named in a warning, a link to nothing gets a row;
+   folder's name); hidden files and files inside a student's folder that are not notebooks are
+   named in a warning. Links are never followed (a link in a submission could point at any file
+   of the instructor's): at the top a link gets a row saying so, inside a student's folder a
+   warning;
 2. reads each notebook (UTF-8 with or without a byte-order mark, UTF-16 or UTF-32), finds its
    chapter in the notebook's metadata (or takes ``chapter=`` when it has none; with
    ``chapter=`` a notebook of another chapter is flagged, not graded), and plans the run: the
@@ -151,9 +153,10 @@ def _walk_student_folder(folder: Path, warn: Callable[[str], None]) -> tuple[lis
             if path.name.startswith("."):
                 warn(f"skipped the hidden {'folder' if path.is_dir() else 'file'} {relative}")
             continue
+        if path.is_symlink():
+            warn(f"skipped {relative}: a link, not a file of the folder")
+            continue
         if path.is_dir():
-            if path.is_symlink():
-                warn(f"skipped {relative}: a link to a folder")
             continue
         if path.suffix.lower() == ".ipynb" and path.is_file():
             notebooks.append(path)
@@ -186,16 +189,15 @@ def find_submissions(folder: Path | str,
         if name.startswith("."):
             warn(f"skipped the hidden {'folder' if entry.is_dir() else 'file'} {name}")
             continue
-        if entry.is_symlink() and not entry.exists():
-            found.append(Submission(name, None, "a link to a file that does not exist"))
+        if entry.is_symlink():  # never read a file outside the folder through a link
+            found.append(Submission(name, None, "a link to a file that does not exist"
+                                    if not entry.exists() else
+                                    "a link to another file, not read (copy the file itself "
+                                    "into the folder)"))
         elif entry.is_dir():
-            if entry.is_symlink():
-                warn(f"skipped {name}: a link to a folder")
-                continue
             notebooks, others = _walk_student_folder(entry, warn)
             for other in others:
-                what = "a link to nothing" if not other.exists() else "not a notebook"
-                warn(f"skipped {other.relative_to(folder)}: {what}")
+                warn(f"skipped {other.relative_to(folder)}: not a notebook")
             if not notebooks:
                 held = ", ".join(other.name for other in others[:5])
                 found.append(Submission(name, None, "no notebook in this folder"
