@@ -630,7 +630,7 @@ def test_grades_csv_has_one_row_per_submission_and_no_formulas(graded):
 
 @pytest.mark.slow
 def test_feedback_has_one_readable_file_per_submission(graded):
-    files = sorted((graded["folder"] / "feedback").iterdir())
+    files = sorted((graded["folder"] / "feedback").glob("*.txt"))
     assert len(files) == len(graded["grades"])
     text = (graded["folder"] / "feedback" / "wrong-types.ipynb.txt").read_text()
     assert text.startswith("Submission: wrong-types.ipynb\nChapter: 01_intuition")
@@ -744,6 +744,14 @@ def test_grade_command_flags_other_chapters_and_bad_files(homework, tmp_path):
     run = subprocess.run(_grade_command(tmp_path, out / "autograder", "--chapter", "99_nothing"),
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 2 and "no autograder for chapter '99_nothing'" in run.stderr
+    shutil.rmtree(tmp_path / "feedback")
+    (tmp_path / "feedback").mkdir()  # a student called Feedback: never replaced
+    (tmp_path / "feedback" / "work.ipynb").write_text("{}")
+    run = subprocess.run(_grade_command(tmp_path, out / "autograder", "--chapter",
+                                        "01_intuition"),
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 2 and "was not written by `make grade`" in run.stderr
+    assert (tmp_path / "feedback" / "work.ipynb").exists()
 
 
 @pytest.mark.slow

@@ -89,6 +89,9 @@ def _grade(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"make grade: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before grading started: nothing to write
+        print("make grade: stopped before any submission was graded", file=sys.stderr)
+        return 130
     except GradingInterrupted as stop:
         _print(stop.grades)
         print(f"stopped by {stop}: {folder}/grades.csv holds the submissions that finished",

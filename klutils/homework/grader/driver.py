@@ -126,8 +126,11 @@ class Sandbox:
                 os.killpg(self.process.pid, signal.SIGKILL)
             else:
                 self.process.kill()
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            self.process.communicate(timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 class LearnerFunction:

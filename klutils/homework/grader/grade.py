@@ -86,6 +86,8 @@ MAX_NOTEBOOK = 200 * 2**20
 CSV_NAME = "grades.csv"
 #: Folder of the per-submission feedback, next to ``grades.csv``.
 FEEDBACK_DIR = "feedback"
+#: The file that marks a feedback folder as the grader's (it is replaced at every run).
+FEEDBACK_MARK = ".written-by-make-grade"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -656,6 +658,7 @@ def write_feedback(grades: list[Grade], folder: Path | str,
     """Replace ``folder`` with one text file per submission (see :func:`feedback_text`)."""
     folder = Path(folder)
     fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    (fresh / FEEDBACK_MARK).write_text("make grade replaces this folder at every run\n")
     taken: set[str] = set()
     for grade in grades:
         (fresh / _feedback_name(grade.submission, taken)).write_text(
@@ -710,7 +713,8 @@ def grade_directory(submissions: Path | str, autograder_dir: Path | str, *,
     ------
     ValueError
         If a folder does not exist, the autograder folder is empty or of another version,
-        ``chapter`` has no autograder, or a limit is not positive.
+        ``chapter`` has no autograder, a limit is not positive, or ``feedback/`` is there but
+        not the grader's.
     SandboxUnavailable
         If the sandbox cannot run here and ``unsafe`` is false.
     GradingInterrupted
@@ -728,6 +732,10 @@ def grade_directory(submissions: Path | str, autograder_dir: Path | str, *,
     for name, value in (("timeout", timeout), ("memory", memory), ("file_size", file_size)):
         if not value > 0:
             raise ValueError(f"{name} must be positive; got {value!r}")
+    feedback = submissions / FEEDBACK_DIR
+    if (feedback.exists() or feedback.is_symlink()) and not (feedback / FEEDBACK_MARK).is_file():
+        raise ValueError(f"{feedback} exists and was not written by `make grade`, which replaces "
+                         "that folder: rename it (a student's folder?) and grade again")
     warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))
     found = find_submissions(submissions, warn)
     run = _Run(autograders, timeout=timeout, memory=memory, file_size=file_size, unsafe=unsafe,
