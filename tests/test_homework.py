@@ -394,6 +394,8 @@ def graded(homework, tmp_path_factory):
     text = (folder / "untouched-0.ipynb").read_text()
     (folder / "corrupt.ipynb").write_text(text[: len(text) // 2])
     (folder / "notes.txt").write_text("not a notebook")
+    nbformat.write(_notebook("no_such_chapter", "x = 1"), folder / "stranger.ipynb")
+    nbformat.write(_notebook(None, "x = 1"), folder / "blank.ipynb")
 
     token = f"kltoken{os.getpid()}x{time.time_ns() % 10**9}"
     outside = tmp_path_factory.mktemp("outside")
@@ -591,7 +593,11 @@ def test_bad_files_get_error_rows_and_the_others_are_graded(graded):
     assert "a link to a file that does not exist" in grades["ghost.ipynb"].error
     assert "a link to another file, not read" in grades["shadow.ipynb"].error
     assert any("linked.ipynb: a link" in line for line in graded["warnings"])
-    for name in ("corrupt.ipynb", "notes.txt", "ghost.ipynb", "shadow.ipynb"):
+    assert grades["stranger.ipynb"].error == ("no autograder for chapter 'no_such_chapter': run "
+                                              "`make homework`")
+    assert grades["blank.ipynb"].error.startswith("no homework chapter in the notebook's metadata")
+    for name in ("corrupt.ipynb", "notes.txt", "ghost.ipynb", "shadow.ipynb", "stranger.ipynb",
+                 "blank.ipynb"):
         assert grades[name].score == 0
     for name in graded["expected"]:
         assert grades[name].chapter == graded["expected"][name]
@@ -941,9 +947,14 @@ def test_every_check_of_the_chapters_reads_only_its_answers(homework, chapter):
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
                      st.text(max_size=20), st.complex_numbers(allow_nan=False))
-_values = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.tuples(inner, inner),
-    st.dictionaries(st.text(max_size=5), inner, max_size=3)), max_leaves=12)
+
+
+def _containers(inner):
+    return st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                     st.dictionaries(st.text(max_size=5), inner, max_size=3))
+
+
+_values = st.recursive(_scalars, _containers, max_leaves=12)
 
 
 @settings(max_examples=200, deadline=None)
