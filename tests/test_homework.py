@@ -263,8 +263,22 @@ HONEST = {
 ENCODED = {"bom.ipynb": "utf-8-sig", "utf16.ipynb": "utf-16"}
 #: What each attack may earn: only what it answered.
 ATTACK_POINTS = {path.stem: {"ch01-ex1": 0, "ch01-ex2": 0, "ch01-ex3": 0}
-                 for path in sorted(ATTACKS.glob("*.py"))}
+                 for path in sorted(ATTACKS.glob("*.txt"))}
 ATTACK_POINTS["delete_outside"]["ch01-ex1"] = 2
+
+
+GUARD = 'assert "$TOKEN".startswith("kltoken")'
+
+
+def test_attack_templates_are_text_that_stops_at_its_first_line():
+    """Attack code is never a .py file (``pytest --doctest-modules`` would import it, outside any
+    sandbox), and each of its cells stops at once unless the test filled in its placeholders."""
+    assert not list(ATTACKS.glob("*.py")) and len(ATTACK_POINTS) >= 11
+    for path in ATTACKS.glob("*.txt"):
+        cells = re.split(r"^# %%.*$", path.read_text(), flags=re.M)
+        assert all(cell.strip("\n").startswith(GUARD) for cell in cells), path.name
+        with pytest.raises(AssertionError, match="an attack template"):
+            exec(compile(cells[0], str(path), "exec"), {})
 
 
 def _attack_notebook(path: Path, values: dict[str, str]):
@@ -411,7 +425,7 @@ def graded(homework, tmp_path_factory):
                   "GRADES": str(folder / "grades.csv"), "DECOY": str(decoys[0]),
                   "DECOY_NAME": decoys[0].name, "PORT": str(listener.port),
                   "ENV_NAME": env_name, "TOKEN": token}
-        for path in sorted(ATTACKS.glob("*.py")):
+        for path in sorted(ATTACKS.glob("*.txt")):
             nbformat.write(_attack_notebook(path, values), folder / f"attack-{path.stem}.ipynb")
             attacks.append(path.stem)
     before = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()
