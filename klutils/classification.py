@@ -1,16 +1,19 @@
-r"""KL divergence as a classification loss: labels, log loss, calibration, logits (chapter 3).
+r"""Classifiers: scoring their predicted distributions, and training them by minimising KL.
 
-With a one-hot label P (all mass on the true class) the KL divergence from P to the model's
-prediction Q is the cross-entropy, which is the log loss :math:`-\log q_{\text{true}}`: the
-functions here build labels, score predictions with :func:`klutils.cross_entropy`, make a seeded
-data set on which two models have the same accuracy but not the same KL, show why the softmax
-must not be computed naively, and build the chapter's widget.
+With a one-hot label P (all mass on the true class y) the KL divergence from P to the model's
+prediction Q is the cross-entropy, the log loss :math:`-\log q_y` nats. The scores here are
+computed with :func:`klutils.cross_entropy`; :func:`logit_loss` works from the logits with
+:func:`klutils.kl_divergence_from_logits`, so it never overflows.
+
+Training: :func:`softmax_regression_fit` fits a linear softmax model on (smoothed) labels and
+records the cross-entropy and its two parts :math:`H(P) + \mathrm{KL}(P \,\|\, Q)` epoch by
+epoch; :func:`distill_softmax_regression` trains a student on a teacher's softened predictions
+with the distillation loss :math:`T^2\,\mathrm{KL}(P_T \,\|\, Q_T)` (:func:`distillation_loss`).
 
 Examples
 --------
->>> import numpy as np
->>> labels = np.array([0, 1])
->>> probabilities = np.array([[0.7, 0.2, 0.1], [0.5, 0.4, 0.1]])
+>>> labels = [0, 1]
+>>> probabilities = [[0.7, 0.2, 0.1], [0.5, 0.4, 0.1]]
 >>> round(log_loss(labels, probabilities), 6)  # (-log 0.7 - log 0.4) / 2
 0.636483
 >>> accuracy(labels, probabilities)
@@ -20,149 +23,52 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
+from dataclasses import dataclass, field
 
-import ipywidgets as widgets
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 from scipy import special
 
-from klutils._validation import as_float_array, check_distribution, random_generator
-from klutils.divergences import cross_entropy, kl_divergence_from_logits
-from klutils.plots import FIGSIZE, decorate, plot_distributions, use_course_style
-from klutils.widgets import show_figure
+from klutils._validation import (
+    as_float_array,
+    check_distribution,
+    integer,
+    integer_array,
+    positive_number,
+    random_generator,
+    real_array,
+    real_number,
+)
+from klutils.distributions import mix_with_uniform, one_hot
+from klutils.divergences import cross_entropy, entropy, kl_divergence_from_logits
 
 __all__ = [
-    "LogitsWidget",
+    "SoftmaxFit",
     "accuracy",
+    "distill_softmax_regression",
+    "distillation_gradient",
+    "distillation_loss",
+    "label_index_and_logits",
     "log_loss",
     "logit_loss",
-    "logits_widget",
-    "one_hot",
+    "make_blobs",
     "per_example_log_loss",
-    "plot_logits",
     "reliability_curve",
-    "smooth_labels",
-    "softmax_naive",
-    "two_models_same_accuracy",
+    "soften",
+    "softmax_regression_fit",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Input checks
-# ---------------------------------------------------------------------------------------------
-
-
-def _class_count(n_classes: int) -> int:
-    if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer; got {n_classes!r}")
-    return int(n_classes)
-
-
-def _class_indices(index: ArrayLike, n_classes: int, name: str = "index") -> np.ndarray:
-    """Integer class indices in ``[0, n_classes)`` as an int64 array (any shape)."""
-    array = np.asarray(index)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer class indices; got dtype {array.dtype}")
-    if array.size and (array.min() < 0 or array.max() >= n_classes):
-        bad = array[(array < 0) | (array >= n_classes)].flat[0]
-        raise ValueError(f"{name} must lie in [0, {n_classes}); got {int(bad)}")
-    return array.astype(np.int64)
 
 
 def _labels_and_probabilities(labels: ArrayLike,
                               probabilities: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Check integer labels of shape ``s`` against probability rows of shape ``s + (K,)``."""
+    """Integer labels of shape ``s`` and probability rows of shape ``s + (K,)``, or ValueError."""
     q = as_float_array(probabilities, "probabilities")
     check_distribution(q, "probabilities")
-    y = _class_indices(labels, q.shape[-1], "labels")
+    y = integer_array(labels, "labels", minimum=0, maximum=q.shape[-1] - 1)
     if y.shape != q.shape[:-1]:
         raise ValueError(f"labels must have one entry per row of probabilities; got shapes "
                          f"{y.shape} and {q.shape}")
     return y, q
-
-
-def _finite_logits(z: ArrayLike, name: str = "z") -> np.ndarray:
-    array = as_float_array(z, name)
-    if array.shape[-1] == 0:
-        raise ValueError(f"{name} is empty: a distribution needs at least one outcome")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain finite numbers only")
-    return array
-
-
-# ---------------------------------------------------------------------------------------------
-# Labels and scores
-# ---------------------------------------------------------------------------------------------
-
-
-def one_hot(index: ArrayLike, n_classes: int) -> np.ndarray:
-    """The one-hot distribution(s) that put all the probability on class ``index``.
-
-    Parameters
-    ----------
-    index : int or array_like of int
-        Class index (or indices) in ``[0, n_classes)``.
-    n_classes : int
-        Number of classes K (at least 1).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``index.shape + (K,)``, float64, one 1.0 per row and zeros elsewhere.
-
-    Raises
-    ------
-    ValueError
-        If ``n_classes`` is not a positive integer or an index is not an integer in range.
-
-    Examples
-    --------
-    >>> one_hot(0, 3)
-    array([1., 0., 0.])
-    >>> one_hot([2, 1], 3)
-    array([[0., 0., 1.],
-           [0., 1., 0.]])
-    """
-    k = _class_count(n_classes)
-    indices = _class_indices(index, k)
-    return np.eye(k)[indices]
-
-
-def smooth_labels(one_hot: ArrayLike, epsilon: float) -> np.ndarray:
-    r"""Label smoothing: move a share ``epsilon`` of the probability to the uniform distribution.
-
-    Parameters
-    ----------
-    one_hot : array_like
-        Label distribution(s) along the last axis (one-hot or already soft), summing to 1.
-    epsilon : float
-        Share in ``[0, 1]`` given to the uniform distribution over the K classes.
-
-    Returns
-    -------
-    numpy.ndarray
-        :math:`(1 - \varepsilon)\,p + \varepsilon / K`, again a distribution.
-
-    Raises
-    ------
-    ValueError
-        If ``one_hot`` is not a distribution or ``epsilon`` is not in ``[0, 1]``.
-
-    Examples
-    --------
-    >>> smooth_labels([1.0, 0.0, 0.0, 0.0], 0.2)
-    array([0.85, 0.05, 0.05, 0.05])
-    """
-    p = as_float_array(one_hot, "one_hot")
-    check_distribution(p, "one_hot")
-    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float | np.floating):
-        raise ValueError(f"epsilon must be a number in [0, 1]; got {epsilon!r}")
-    if not 0.0 <= float(epsilon) <= 1.0:
-        raise ValueError(f"epsilon must be a number in [0, 1]; got {epsilon!r}")
-    return (1.0 - epsilon) * p + epsilon / p.shape[-1]
 
 
 def per_example_log_loss(labels: ArrayLike, probabilities: ArrayLike) -> float | np.ndarray:
@@ -198,22 +104,7 @@ def per_example_log_loss(labels: ArrayLike, probabilities: ArrayLike) -> float |
 def log_loss(labels: ArrayLike, probabilities: ArrayLike) -> float:
     r"""Mean log loss :math:`\frac1n \sum_i -\log q_i(y_i)` in nats (= mean KL to the one-hots).
 
-    Parameters
-    ----------
-    labels : int or array_like of int
-        True class of each example, shape ``s``.
-    probabilities : array_like
-        Predicted distributions, shape ``s + (K,)``.
-
-    Returns
-    -------
-    float
-        The mean over all examples, in nats.
-
-    Raises
-    ------
-    ValueError
-        As :func:`per_example_log_loss`.
+    Arguments and errors as :func:`per_example_log_loss`.
 
     Examples
     --------
@@ -224,24 +115,9 @@ def log_loss(labels: ArrayLike, probabilities: ArrayLike) -> float:
 
 
 def accuracy(labels: ArrayLike, probabilities: ArrayLike) -> float:
-    """Share of examples whose most probable class (first one on ties) is the true class.
+    """Share of examples whose most probable class (the first one on ties) is the true class.
 
-    Parameters
-    ----------
-    labels : int or array_like of int
-        True class of each example, shape ``s``.
-    probabilities : array_like
-        Predicted distributions, shape ``s + (K,)``.
-
-    Returns
-    -------
-    float
-        A number in ``[0, 1]``.
-
-    Raises
-    ------
-    ValueError
-        As :func:`per_example_log_loss`.
+    Arguments and errors as :func:`per_example_log_loss`.
 
     Examples
     --------
@@ -289,7 +165,7 @@ def reliability_curve(labels: ArrayLike, probabilities: ArrayLike,
     y, q = _labels_and_probabilities(labels, probabilities)
     if y.ndim != 1:
         raise ValueError(f"labels must be one-dimensional; got shape {y.shape}")
-    bins = _class_count(n_bins)
+    bins = integer(n_bins, "n_bins", minimum=1)
     confidence = q.max(axis=-1)
     correct = (np.argmax(q, axis=-1) == y).astype(float)
     which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
@@ -300,136 +176,15 @@ def reliability_curve(labels: ArrayLike, probabilities: ArrayLike,
     return mean_confidence, mean_correct, count[keep]
 
 
-def two_models_same_accuracy(rng: np.random.Generator, n: int = 2000, n_classes: int = 3,
-                             concentration: float = 0.5, temperature: float = 0.25
-                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""A synthetic data set and two models with exactly the same accuracy.
-
-    Each example's calibrated prediction :math:`q_i` is drawn from a symmetric Dirichlet
-    distribution, and its label is then drawn *from* :math:`q_i`, so the calibrated model is
-    right exactly as often as it claims. The overconfident model is the same model at a low
-    temperature, :math:`\operatorname{softmax}(\log q_i / T)`: the same most probable class (so
-    the same accuracy), but probabilities pushed towards 0 and 1.
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        Source of randomness, e.g. ``np.random.default_rng(SEED)``.
-    n : int, optional
-        Number of examples (default 2000).
-    n_classes : int, optional
-        Number of classes, at least 2 (default 3).
-    concentration : float, optional
-        Dirichlet parameter; smaller gives more confident predictions (default 0.5).
-    temperature : float, optional
-        ``T`` in ``(0, 1]`` for the overconfident model (default 0.25).
-
-    Returns
-    -------
-    labels : numpy.ndarray
-        Shape ``(n,)``, integers in ``[0, n_classes)``.
-    calibrated, overconfident : numpy.ndarray
-        Shape ``(n, n_classes)``, the two models' predicted distributions.
-
-    Raises
-    ------
-    ValueError
-        If ``rng`` is not a Generator or a parameter is out of range.
-
-    Examples
-    --------
-    >>> y, good, sharp = two_models_same_accuracy(np.random.default_rng(0), n=50)
-    >>> accuracy(y, good) == accuracy(y, sharp)
-    True
-    """
-    random_generator(rng)
-    size = _class_count(n)
-    k = _class_count(n_classes)
-    if k < 2:
-        raise ValueError(f"n_classes must be at least 2; got {n_classes}")
-    if not (isinstance(concentration, int | float) and 0 < concentration < np.inf):
-        raise ValueError(f"concentration must be a positive number; got {concentration!r}")
-    if not (isinstance(temperature, int | float) and 0 < temperature <= 1):
-        raise ValueError(f"temperature must be a number in (0, 1]; got {temperature!r}")
-    calibrated = rng.dirichlet(np.full(k, float(concentration)), size=size)
-    # Tiny Dirichlet draws can underflow to 0; keep every class possible (log q finite).
-    calibrated = np.maximum(calibrated, 1e-12)
-    calibrated /= calibrated.sum(axis=-1, keepdims=True)
-    below = np.cumsum(calibrated, axis=-1)[:, :-1] < rng.random(size)[:, None]
-    labels = below.sum(axis=-1)
-    overconfident = special.softmax(np.log(calibrated) / temperature, axis=-1)
-    return labels, calibrated, overconfident
-
-
-# ---------------------------------------------------------------------------------------------
-# Softmax
-# ---------------------------------------------------------------------------------------------
-
-
-def softmax_naive(z: ArrayLike) -> np.ndarray:
-    r"""The textbook softmax :math:`e^{z_i} / \sum_j e^{z_j}`, WITHOUT the max shift.
-
-    For teaching only: :math:`e^{z}` overflows to ``inf`` for :math:`z > 709.78` in float64,
-    and the result is then ``nan`` (``inf / inf``). The warnings numpy would print are
-    suppressed. Use :func:`scipy.special.softmax` or
-    :func:`klutils.kl_divergence_from_logits` for real work.
-
-    Parameters
-    ----------
-    z : array_like
-        Finite logits along the last axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``z``; may contain ``nan`` or ``inf`` for large logits.
-
-    Raises
-    ------
-    ValueError
-        If ``z`` is empty, not numeric, or contains NaN or infinities.
-
-    Examples
-    --------
-    >>> softmax_naive([0.0, 0.0])
-    array([0.5, 0.5])
-    >>> softmax_naive([1000.0, 0.0])
-    array([nan,  0.])
-    """
-    logits = _finite_logits(z)
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(logits)
-        return e / e.sum(axis=-1, keepdims=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# The widget: three logits, the predicted bars against the one-hot label, and the KL
-# ---------------------------------------------------------------------------------------------
-
-
-def _logits_setting(label: str, classes: Sequence[str],
-                    logits: ArrayLike) -> tuple[int, np.ndarray]:
-    classes = tuple(classes)
-    if len(classes) < 2 or not all(isinstance(c, str) for c in classes):
-        raise ValueError(f"classes must be at least two names (strings); got {classes!r}")
-    if label not in classes:
-        raise ValueError(f"label {label!r} is not one of the classes {classes!r}")
-    z = _finite_logits(logits, "logits")
-    if z.shape != (len(classes),):
-        raise ValueError(f"logits must have one value per class ({len(classes)}); got shape "
-                         f"{z.shape}")
-    return classes.index(label), z
-
-
 def logit_loss(label: str, classes: Sequence[str], logits: ArrayLike) -> float:
-    r"""KL(one-hot label ‖ softmax(logits)) in nats, from the logits (stable for any size).
+    r"""KL(one-hot label‖softmax(logits)) in nats, from the logits (stable for any size).
 
     Parameters
     ----------
     label : str
         The true class, one of ``classes``.
     classes : sequence of str
-        Class names, one per logit.
+        Class names (at least two), one per logit.
     logits : array_like
         The model's finite logits, one per class.
 
@@ -449,134 +204,383 @@ def logit_loss(label: str, classes: Sequence[str], logits: ArrayLike) -> float:
     >>> round(logit_loss("a", ("a", "b"), [1000.0, 1000.0]), 6)  # log 2
     0.693147
     """
-    index, z = _logits_setting(label, classes, logits)
-    label_logits = np.where(np.arange(len(z)) == index, 0.0, -np.inf)
-    return kl_divergence_from_logits(label_logits, z)
+    index, z = label_index_and_logits(label, classes, logits)
+    return kl_divergence_from_logits(np.where(np.arange(len(z)) == index, 0.0, -np.inf), z)
 
 
-def plot_logits(ax: Axes, label: str = "cat", classes: Sequence[str] = ("cat", "dog", "rabbit"),
-                logits: ArrayLike = (2.0, 0.5, -1.0)) -> float:
-    """Draw the one-hot label (P) against softmax(logits) (Q) and state the KL in the title.
+def label_index_and_logits(label: str, classes: Sequence[str],
+                           logits: ArrayLike) -> tuple[int, np.ndarray]:
+    """Check a class label against its class names and one finite logit per class.
+
+    Returns the index of ``label`` in ``classes`` and the logits as a float64 array; raises
+    ``ValueError`` as :func:`logit_loss`.
+    """
+    classes = tuple(classes)
+    if len(classes) < 2 or not all(isinstance(c, str) for c in classes):
+        raise ValueError(f"classes must be at least two names (strings); got {classes!r}")
+    if label not in classes:
+        raise ValueError(f"label {label!r} is not one of the classes {classes!r}")
+    z = real_array(logits, "logits", ndim=1)
+    if z.shape != (len(classes),):
+        raise ValueError(f"logits must have one value per class ({len(classes)}); got shape "
+                         f"{z.shape}")
+    return classes.index(label), z
+
+
+# --- training classifiers: softmax regression on soft or hard labels, distillation --------
+
+def make_blobs(rng: np.random.Generator, n_points: int = 300, n_classes: int = 3, *,
+               radius: float = 2.0, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs in 2-D: class ``k`` is centred on a circle at angle ``2 pi k / n_classes``.
 
     Parameters
     ----------
-    ax : matplotlib.axes.Axes
-        Where to draw.
-    label, classes, logits
-        As :func:`logit_loss`.
+    rng : numpy.random.Generator
+        Source of randomness (``np.random.default_rng(SEED)``).
+    n_points : int, optional
+        Number of points (classes take turns, so they are balanced).
+    n_classes : int, optional
+        Number of classes (at least 2).
+    radius : float, optional
+        Distance of the class centres from the origin (> 0).
+    spread : float, optional
+        Standard deviation of each blob along each axis (> 0).
 
     Returns
     -------
-    float
-        The KL divergence in nats (also written in the title).
+    X : numpy.ndarray, shape (n_points, 2)
+        The points.
+    y : numpy.ndarray of int, shape (n_points,)
+        Their classes, ``0 .. n_classes - 1``.
 
     Raises
     ------
     ValueError
-        As :func:`logit_loss`.
+        If ``rng`` is not a Generator or a parameter is out of range.
 
     Examples
     --------
-    >>> from matplotlib.figure import Figure
-    >>> round(plot_logits(Figure().subplots()), 4)
-    0.2413
+    >>> X, y = make_blobs(np.random.default_rng(0), n_points=6)
+    >>> X.shape, y.tolist()
+    ((6, 2), [0, 1, 2, 0, 1, 2])
     """
-    index, z = _logits_setting(label, classes, logits)
-    kl = logit_loss(label, classes, z)
-    q = special.softmax(z)
-    plot_distributions(ax, one_hot(index, len(z)), q, labels=list(classes),
-                       p_label=f"P: label = {label}", q_label="Q = softmax(logits)")
-    for x, value in enumerate(q):
-        ax.annotate(f"{value:.3f}", (x + 0.2, value), ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(np.arange(len(z)), [f"{name}\nlogit {v:.1f}" for name, v in zip(classes, z,
-                                                                              strict=True)])
-    decorate(ax, xlabel="class", ylabel="probability", ylim=(0, 1.15),
-             title=f"q({label}) = {q[index]:.3f}, so KL = −log q({label}) = {kl:.3f} nats")
-    return kl
+    random_generator(rng)
+    n = integer(n_points, "n_points", minimum=1)
+    k = integer(n_classes, "n_classes", minimum=2)
+    radius = positive_number(radius, "radius")
+    spread = positive_number(spread, "spread")
+    y = np.arange(n) % k
+    angles = 2.0 * np.pi * np.arange(k) / k
+    centres = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    X = centres[y] + spread * rng.standard_normal((n, 2))
+    return X, y
 
 
-class LogitsWidget(widgets.VBox):
-    """Three logit sliders, a KL readout and the bar chart (built by :func:`logits_widget`).
+@dataclass
+class SoftmaxFit:
+    """A linear softmax model ``logits = X @ weights + bias`` and its training history.
 
     Attributes
     ----------
-    sliders : tuple of ipywidgets.FloatSlider
-        One slider per class logit.
-    readout : ipywidgets.HTML
-        The current KL, cross-entropy and -log q(label), in nats.
-    output : ipywidgets.Output
-        Holds the figure as a PNG (``output.outputs``), replaced on every change.
-    figure : matplotlib.figure.Figure
-        The figure (not managed by pyplot), redrawn on every change.
-    kl : float
-        The current KL divergence in nats.
+    weights : numpy.ndarray, shape (d, K)
+        Weight matrix.
+    bias : numpy.ndarray, shape (K,)
+        Bias per class.
+    history : dict of str to numpy.ndarray
+        One value per epoch, entry 0 being the untrained model (so ``epochs + 1`` values);
+        the keys depend on how the model was trained (all losses in nats, averaged over
+        the training examples).
     """
 
-    def __init__(self, label: str, classes: Sequence[str], logits: ArrayLike) -> None:
-        _, z = _logits_setting(label, classes, logits)
-        if np.any(np.abs(z) > 10):
-            raise ValueError(f"logits must lie in [-10, 10] for the sliders; got {z.tolist()}")
-        self.label = label
-        self.classes = tuple(classes)
-        self.sliders = tuple(
-            widgets.FloatSlider(value=float(v), min=-10.0, max=10.0, step=0.1,
-                                description=f"logit {name}", continuous_update=False)
-            for v, name in zip(z, self.classes, strict=True))
-        self.readout = widgets.HTML()
-        self.output = widgets.Output()
-        use_course_style()
-        self.figure = Figure(figsize=FIGSIZE, layout="constrained")
-        self.kl = float("nan")
-        super().__init__(children=[*self.sliders, self.readout, self.output])
-        for slider in self.sliders:
-            slider.observe(self._update, names="value")
-        self._update()
+    weights: np.ndarray
+    bias: np.ndarray
+    history: dict[str, np.ndarray] = field(default_factory=dict)
 
-    @property
-    def logits(self) -> np.ndarray:
-        """The slider values."""
-        return np.array([s.value for s in self.sliders])
+    def logits(self, X: ArrayLike) -> np.ndarray:
+        """The model's logits for the rows of ``X`` (shape ``(n, K)``)."""
+        X = real_array(X, "X", ndim=2)
+        if X.shape[1] != self.weights.shape[0]:
+            raise ValueError(f"X must have {self.weights.shape[0]} columns; got {X.shape[1]}")
+        return X @ self.weights + self.bias
 
-    def _update(self, change: object = None) -> None:
-        self.figure.clear()
-        self.kl = plot_logits(self.figure.subplots(), self.label, self.classes, self.logits)
-        index = self.classes.index(self.label)
-        q = special.softmax(self.logits)
-        ce = cross_entropy(one_hot(index, len(q)), q)
-        self.readout.value = (f"<b>KL(P ‖ Q) = {self.kl:.4f} nats</b> &nbsp; = cross-entropy "
-                              f"{ce:.4f} nats &nbsp; = −log q({self.label}) = "
-                              f"−log {q[index]:.4f}")
-        show_figure(self.output, self.figure, "<logits and KL figure>")
+    def probabilities(self, X: ArrayLike) -> np.ndarray:
+        """The model's predicted distributions (softmax of the logits), one row per input."""
+        return special.softmax(self.logits(X), axis=-1)
 
 
-def logits_widget(label: str = "cat", classes: Sequence[str] = ("cat", "dog", "rabbit"),
-                  logits: ArrayLike = (2.0, 0.5, -1.0)) -> LogitsWidget:
-    """Build the widget: one slider per logit; moving one redraws the bars and the KL.
+def _check_features_labels(X: ArrayLike, y: ArrayLike, n_classes: int):
+    X = real_array(X, "X", ndim=2)
+    k = integer(n_classes, "n_classes", minimum=2)
+    labels = integer_array(y, "y", minimum=0, maximum=k - 1)
+    if labels.shape != (X.shape[0],):
+        raise ValueError(f"y must hold one label per row of X ({X.shape[0]}); got shape "
+                         f"{labels.shape}")
+    return X, labels, k
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    return z - special.logsumexp(z, axis=-1, keepdims=True)
+
+
+def softmax_regression_fit(X: ArrayLike, y: ArrayLike, n_classes: int, lr: float = 0.5,
+                           epochs: int = 200, *, label_smoothing: float = 0.1) -> SoftmaxFit:
+    r"""Train a softmax regression by full-batch gradient descent on smoothed labels.
 
     Parameters
     ----------
-    label : str
-        The true class (the one-hot P).
-    classes : sequence of str
-        Class names.
-    logits : array_like
-        Starting logits, one per class, each in ``[-10, 10]``.
+    X : array_like, shape (n, d)
+        Inputs, one row per example.
+    y : array_like of int, shape (n,)
+        Class labels in ``0 .. n_classes - 1``.
+    n_classes : int
+        Number of classes K (at least 2).
+    lr : float, optional
+        Learning rate (> 0).
+    epochs : int, optional
+        Number of gradient steps (each uses the whole data set).
+    label_smoothing : float, optional
+        Share :math:`\varepsilon \in [0, 1)` of each label moved to the uniform distribution:
+        the target is :math:`P = (1 - \varepsilon)\,\text{one-hot} + \varepsilon / K`
+        (:func:`klutils.distributions.mix_with_uniform`). With
+        0 the targets are one-hot and their entropy is 0.
 
     Returns
     -------
-    LogitsWidget
-        An ``ipywidgets.VBox`` exposing ``sliders``, ``readout``, ``output`` and ``kl``.
+    SoftmaxFit
+        Weights (started at zero) and a history with ``epochs + 1`` entries per key (entry 0 is
+        the untrained model, which predicts the uniform distribution):
+        ``"cross_entropy"`` :math:`\frac1n\sum_i H(P_i, Q_i)`, ``"entropy"``
+        :math:`\frac1n\sum_i H(P_i)`, ``"kl"`` :math:`\frac1n\sum_i \mathrm{KL}(P_i \,\|\, Q_i)`
+        (all nats) and ``"accuracy"``.
 
     Raises
     ------
     ValueError
-        As :func:`logit_loss`, or if a logit is outside the slider range.
+        If ``X`` is not a finite 2-D array, ``y`` does not hold one valid label per row,
+        ``lr`` is not positive, ``epochs`` is not a positive integer or ``label_smoothing``
+        is not in [0, 1).
+
+    Notes
+    -----
+    The loss is the mean cross-entropy, computed from the log-softmax of the logits
+    :math:`z = X W + b`; its gradient is :math:`X^\top (Q - P)/n` for :math:`W` and the column
+    mean of :math:`Q - P` for :math:`b`. The entropy of the targets comes from
+    :func:`klutils.entropy` and the KL part from :func:`klutils.kl_divergence_from_logits`
+    (with :math:`\log P` as the first logits), independently of the cross-entropy, so
+    ``cross_entropy == entropy + kl`` is a check, not a definition.
 
     Examples
     --------
-    >>> w = logits_widget()
-    >>> w.sliders[0].value = 0.5  # cat no longer stands out
-    >>> round(w.kl, 4)
-    0.7989
+    >>> X = np.array([[-1.0], [1.0]])
+    >>> fit = softmax_regression_fit(X, [0, 1], n_classes=2, epochs=100, label_smoothing=0.0)
+    >>> float(fit.history["entropy"][-1]), round(float(fit.history["kl"][0]), 4)  # KL: log 2
+    (0.0, 0.6931)
+    >>> bool(fit.history["kl"][-1] < 0.1)
+    True
     """
-    return LogitsWidget(label, classes, logits)
+    X, labels, k = _check_features_labels(X, y, n_classes)
+    lr = positive_number(lr, "lr")
+    epochs = integer(epochs, "epochs", minimum=1)
+    eps = real_number(label_smoothing, "label_smoothing", low=0.0, high=1.0, high_open=True)
+    n, d = X.shape
+    targets = mix_with_uniform(one_hot(labels, k), eps)
+    with np.errstate(divide="ignore"):
+        log_targets = np.log(targets)  # -inf where a one-hot target is 0: allowed as logits
+    label_entropy = float(np.mean(entropy(targets)))
+    weights, bias = np.zeros((d, k)), np.zeros(k)
+    keys = ("cross_entropy", "entropy", "kl", "accuracy")
+    history = {key: np.empty(epochs + 1) for key in keys}
+    for epoch in range(epochs + 1):
+        z = X @ weights + bias
+        history["cross_entropy"][epoch] = -np.mean(np.sum(targets * _log_softmax(z), axis=1))
+        history["entropy"][epoch] = label_entropy
+        history["kl"][epoch] = np.mean(kl_divergence_from_logits(log_targets, z))
+        history["accuracy"][epoch] = np.mean(np.argmax(z, axis=1) == labels)
+        if epoch < epochs:
+            residual = (special.softmax(z, axis=1) - targets) / n
+            weights -= lr * (X.T @ residual)
+            bias -= lr * residual.sum(axis=0)
+    return SoftmaxFit(weights=weights, bias=bias, history=history)
+
+
+def _temperature(value: object) -> float:
+    return positive_number(value, "temperature")
+
+
+def soften(logits: ArrayLike, temperature: float) -> np.ndarray:
+    r"""Soft targets: the softmax of ``logits / temperature`` along the last axis.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+        Finite logits.
+    temperature : float
+        T > 0. T = 1 is the ordinary softmax; larger T flattens the distribution toward
+        uniform, smaller T sharpens it toward the argmax.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, same shape as ``logits``, summing to 1 along the last axis.
+
+    Raises
+    ------
+    ValueError
+        If ``logits`` is empty or not finite, or ``temperature`` is not a positive number.
+
+    Examples
+    --------
+    >>> soften([2.0, 0.0], 1.0).round(4).tolist()
+    [0.8808, 0.1192]
+    >>> soften([2.0, 0.0], 4.0).round(4).tolist()
+    [0.6225, 0.3775]
+    """
+    z = real_array(logits, "logits")
+    return special.softmax(z / _temperature(temperature), axis=-1)
+
+
+def _logit_pair(teacher_logits, student_logits):
+    t = real_array(teacher_logits, "teacher_logits")
+    s = real_array(student_logits, "student_logits")
+    if t.shape != s.shape:
+        raise ValueError(f"teacher_logits and student_logits must have the same shape; got "
+                         f"{t.shape} and {s.shape}")
+    return t, s
+
+
+def distillation_loss(teacher_logits: ArrayLike, student_logits: ArrayLike,
+                      temperature: float) -> float | np.ndarray:
+    r"""The distillation loss :math:`T^2\,\mathrm{KL}(P_T \,\|\, Q_T)`, in nats.
+
+    Parameters
+    ----------
+    teacher_logits, student_logits : array_like, shape (..., K)
+        Logits of the teacher (target) and the student (model), same shape.
+    temperature : float
+        T > 0; both are softened with :func:`soften` at the same T.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        One loss per example (a float for a single example).
+
+    Raises
+    ------
+    ValueError
+        If the logits are empty, not finite or differ in shape, or ``temperature`` is not
+        positive.
+
+    Notes
+    -----
+    :math:`P_T = \operatorname{softmax}(z_t / T)` and :math:`Q_T = \operatorname{softmax}(z_s/T)`;
+    the KL is :func:`klutils.kl_divergence_from_logits` of ``z_t / T`` and ``z_s / T``. Its
+    gradient with respect to the student's logits is :math:`(Q_T - P_T)/T`, which shrinks like
+    :math:`1/T^2` when the logits are small against T; the factor :math:`T^2` (Hinton et al.,
+    2015) keeps the gradient of the same size for every T.
+
+    Examples
+    --------
+    >>> distillation_loss([3.0, 1.0, 0.0], [3.0, 1.0, 0.0], 2.0)
+    0.0
+    >>> round(distillation_loss([3.0, 1.0, 0.0], [0.0, 0.0, 0.0], 1.0), 4)
+    0.5743
+    """
+    t, s = _logit_pair(teacher_logits, student_logits)
+    temperature = _temperature(temperature)
+    return temperature**2 * kl_divergence_from_logits(t / temperature, s / temperature)
+
+
+def distillation_gradient(teacher_logits: ArrayLike, student_logits: ArrayLike,
+                          temperature: float) -> np.ndarray:
+    r"""Gradient of :func:`distillation_loss` with respect to the student's logits.
+
+    Parameters
+    ----------
+    teacher_logits, student_logits : array_like, shape (..., K)
+        As in :func:`distillation_loss`.
+    temperature : float
+        T > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`T\,(Q_T - P_T)`, same shape as the logits (per example; not averaged).
+
+    Raises
+    ------
+    ValueError
+        As :func:`distillation_loss`.
+
+    Examples
+    --------
+    >>> distillation_gradient([1.0, 1.0], [1.0, 1.0], 3.0).tolist()
+    [0.0, 0.0]
+    """
+    t, s = _logit_pair(teacher_logits, student_logits)
+    temperature = _temperature(temperature)
+    return temperature * (soften(s, temperature) - soften(t, temperature))
+
+
+def distill_softmax_regression(X: ArrayLike, teacher_logits: ArrayLike, temperature: float,
+                               lr: float = 0.5, epochs: int = 200) -> SoftmaxFit:
+    r"""Train a linear softmax student on a teacher's logits with the distillation loss.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        The transfer set: inputs only, no labels.
+    teacher_logits : array_like, shape (n, K)
+        The teacher's logits for each row of ``X``.
+    temperature : float
+        T > 0 used in :func:`distillation_loss`.
+    lr : float, optional
+        Learning rate (> 0).
+    epochs : int, optional
+        Number of full-batch gradient steps (>= 1).
+
+    Returns
+    -------
+    SoftmaxFit
+        The student (started at zero weights) and its history (``epochs + 1`` entries):
+        ``"distillation_loss"`` (mean :math:`T^2\,\mathrm{KL}(P_T \,\|\, Q_T)`, nats),
+        ``"kl"`` (mean KL(teacher‖student) at T = 1, nats) and ``"agreement"`` (share of
+        inputs where the student's top class is the teacher's).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, an input is not finite, or a parameter is out of range.
+
+    Examples
+    --------
+    >>> X = np.array([[-1.0], [0.0], [1.0]])
+    >>> teacher = np.array([[2.0, 0.0], [0.0, 0.0], [-2.0, 0.0]])
+    >>> student = distill_softmax_regression(X, teacher, temperature=2.0, epochs=300)
+    >>> bool(student.history["distillation_loss"][-1] < 0.01)
+    True
+    >>> student.weights.round(2).tolist()  # the teacher is z = (-2x, 0) up to a shift
+    [[-1.0, 1.0]]
+    """
+    X = real_array(X, "X", ndim=2)
+    teacher = real_array(teacher_logits, "teacher_logits", ndim=2)
+    if teacher.shape[0] != X.shape[0] or teacher.shape[1] < 2:
+        raise ValueError(f"teacher_logits must have one row of at least 2 logits per row of X "
+                         f"({X.shape[0]}); got shape {teacher.shape}")
+    temperature = _temperature(temperature)
+    lr = positive_number(lr, "lr")
+    epochs = integer(epochs, "epochs", minimum=1)
+    n, d = X.shape
+    k = teacher.shape[1]
+    weights, bias = np.zeros((d, k)), np.zeros(k)
+    history = {key: np.empty(epochs + 1) for key in ("distillation_loss", "kl", "agreement")}
+    teacher_top = np.argmax(teacher, axis=1)
+    for epoch in range(epochs + 1):
+        z = X @ weights + bias
+        history["distillation_loss"][epoch] = np.mean(distillation_loss(teacher, z, temperature))
+        history["kl"][epoch] = np.mean(kl_divergence_from_logits(teacher, z))
+        history["agreement"][epoch] = np.mean(np.argmax(z, axis=1) == teacher_top)
+        if epoch < epochs:
+            grad = distillation_gradient(teacher, z, temperature) / n
+            weights -= lr * (X.T @ grad)
+            bias -= lr * grad.sum(axis=0)
+    return SoftmaxFit(weights=weights, bias=bias, history=history)

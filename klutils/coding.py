@@ -1,4 +1,4 @@
-r"""Prefix codes: Huffman codes, encoding and decoding bit strings, letter frequencies (chapter 4).
+r"""Prefix codes: Huffman codes, encoding and decoding bit strings, letter frequencies.
 
 A *prefix code* gives each symbol a codeword, a string of ``"0"`` and ``"1"``, such that no
 codeword is the beginning of another; a stream of codewords can then be read back without
@@ -35,7 +35,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from klutils._validation import single_distribution
+from klutils._validation import integer, real_number, single_distribution
 
 __all__ = [
     "average_code_length",
@@ -239,11 +239,7 @@ def kraft_sum(lengths: Iterable[int] | Mapping[Hashable, str]) -> float:
               else list(lengths))
     if not values:
         raise ValueError("lengths is empty: a code needs at least one codeword")
-    for value in values:
-        if (isinstance(value, bool) or not isinstance(value, int | np.integer)
-                or value < 1):
-            raise ValueError(f"codeword lengths must be positive integers; got {value!r}")
-    return math.fsum(2.0 ** -int(value) for value in values)
+    return math.fsum(2.0 ** -integer(value, "a codeword length", minimum=1) for value in values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,10 +405,7 @@ def letter_frequencies(text: str, *, alphabet: Sequence[str] | None = None,
     """
     if not isinstance(text, str):
         raise ValueError(f"text must be a string; got {type(text).__name__}")
-    if isinstance(pseudocount, bool) or not isinstance(pseudocount, int | float | np.number):
-        raise ValueError(f"pseudocount must be a non-negative number; got {pseudocount!r}")
-    if not math.isfinite(pseudocount) or pseudocount < 0:
-        raise ValueError(f"pseudocount must be a non-negative number; got {pseudocount!r}")
+    pseudocount = real_number(pseudocount, "pseudocount", low=0.0)
     folded = text.lower()
     if alphabet is None:
         symbols = sorted({c for c in folded if c.isalpha()})

@@ -1,4 +1,12 @@
-"""One look for every figure of the course: P and Q in the same two colours on every page.
+"""Figures of the course: one look (P and Q in the same two colours on every page), and the
+drawing functions the chapters and the widgets share.
+
+The drawing contract: a ``draw_*(ax, ...)`` function (``draw_*(axes, ...)`` for several panels)
+draws on the axes it is given and nothing else. It does not clear them, does not create a
+figure, and sets labels, limits and a legend but no title: the notebook's title states the
+chapter's point. It returns nothing. Next to each drawing function of a widget stands its
+readout, a plain function from the same values to the HTML text shown beside the figure.
+Every text says KL(P‖Q) the same way.
 
 Examples
 --------
@@ -11,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -18,6 +28,24 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
+from scipy import special, stats
+
+from klutils._validation import (
+    log_of_base,
+    outcome_labels,
+    positive_number,
+    probability,
+    real_number,
+    single_distribution_pair,
+)
+from klutils.bernoulli import beta_bernoulli_posterior
+from klutils.classification import label_index_and_logits, logit_loss
+from klutils.closed_forms import kl_bernoulli, kl_beta, vae_kl
+from klutils.coding import average_code_length, huffman_code
+from klutils.distributions import one_hot
+from klutils.divergences import cross_entropy
+from klutils.gaussian import GaussianFits, gaussian_mixture_logpdf, normal_logpdf
+from klutils.information import entropy_decomposition, joint_table, marginals
 
 #: The colour of the true (reference) distribution P on every page.
 P_COLOR = "#1f77b4"
@@ -116,3 +144,466 @@ def plot_distributions(ax: Axes, p: ArrayLike, q: ArrayLike, *,
     ax.set_xticks(x, labels if labels is not None else [str(i) for i in x])
     ax.set_ylim(0, max(1.0, float(max(p.max(), q.max())) * 1.1))
     return ax
+
+
+# --- text: units and values ----------------------------------------------------------------
+
+
+def unit_name(base: float | None) -> str:
+    """The unit of a logarithm base: "nats" (None or e), "bits" (2), else "log-base-b units".
+
+    Examples
+    --------
+    >>> unit_name(None), unit_name(2), unit_name(10)
+    ('nats', 'bits', 'log-base-10 units')
+    """
+    log_of_base(base)
+    if base is None or base == math.e:
+        return "nats"
+    return "bits" if base == 2 else f"log-base-{base:g} units"
+
+
+def format_amount(value: float, unit: str, digits: int = 4) -> str:
+    """A divergence or entropy as text: ``"0.5850 nats"``, or ``"∞"`` when it is infinite.
+
+    Examples
+    --------
+    >>> format_amount(0.58496, "nats"), format_amount(math.inf, "bits")
+    ('0.5850 nats', '∞')
+    """
+    return "∞" if math.isinf(value) else f"{value:.{digits}f} {unit}"
+
+
+# --- the coin: KL against the model's bias (chapter 2) ---------------------------------------
+
+
+def draw_coin_kl(ax: Axes, p: float, q: float) -> None:
+    r"""Draw KL(P‖Q) and KL(Q‖P) against the model's bias, with dots at the model ``q``.
+
+    ``P = Bernoulli(p)`` is the true coin and the horizontal axis the bias of the model
+    ``Bernoulli(q')``, :math:`0 < q' < 1`: KL(P‖Q), an average under P, in ``P_COLOR``;
+    KL(Q‖P), an average under Q, in ``Q_COLOR``; a dashed line at ``q' = p``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_coin_kl(ax, 0.5, 0.6)
+    >>> [line.get_marker() for line in ax.lines].count("o")
+    2
+    """
+    p = probability(p, "p", open_interval=True)
+    q = probability(q, "q", open_interval=True)
+    grid = np.linspace(0.001, 0.999, 999)
+    kl_pq, kl_qp = kl_bernoulli(p, q), kl_bernoulli(q, p)
+    ax.plot(grid, kl_bernoulli(p, grid), color=P_COLOR, label="KL(P‖Q), average under P")
+    ax.plot(grid, kl_bernoulli(grid, p), color=Q_COLOR, label="KL(Q‖P), average under Q")
+    ax.axvline(p, color=REFERENCE_COLOR, linestyle="--", linewidth=1, label=f"q = p = {p:.2f}")
+    ax.plot([q], [kl_pq], "o", color=P_COLOR, markersize=11)  # larger: visible when they meet
+    ax.plot([q], [kl_qp], "o", color=Q_COLOR, markersize=6)
+    ax.annotate(f"q = {q:.2f}", (q, max(kl_pq, kl_qp)), textcoords="offset points",
+                xytext=(8, 8), color=REFERENCE_COLOR)
+    decorate(ax, xlim=(0, 1), ylim=(0, max(2.5, 1.2 * max(kl_pq, kl_qp))),
+             xlabel="model bias q = Q(heads)", ylabel="KL divergence (nats)")
+
+
+def coin_kl_readout(p: float, q: float) -> str:
+    """Both divergences between ``Bernoulli(p)`` and ``Bernoulli(q)``, in nats and bits (HTML).
+
+    Examples
+    --------
+    >>> "KL(P‖Q) = 0.0204 nats" in coin_kl_readout(0.5, 0.6)
+    True
+    """
+    p = probability(p, "p", open_interval=True)
+    q = probability(q, "q", open_interval=True)
+    parts = [f"P = Bernoulli({p:.2f}), Q = Bernoulli({q:.2f})"]
+    for name, value in (("KL(P‖Q)", kl_bernoulli(p, q)), ("KL(Q‖P)", kl_bernoulli(q, p))):
+        parts.append(f"<b>{name} = {value:.4f} nats</b> ({value / math.log(2):.4f} bits)")
+    return " &nbsp;&nbsp; ".join(parts)
+
+
+# --- a classifier's logits against the one-hot label (chapter 3) ------------------------------
+
+
+def draw_logits(ax: Axes, label: str, classes: Sequence[str], logits: ArrayLike) -> None:
+    """Draw the one-hot label (P) against softmax(logits) (Q), each bar of Q with its value.
+
+    Arguments as :func:`klutils.classification.logit_loss`; the ticks name each class and its
+    logit.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_logits(ax, "cat", ("cat", "dog", "rabbit"), (2.0, 0.5, -1.0))
+    >>> [round(float(bar.get_height()), 3) for bar in ax.patches[3:]]
+    [0.786, 0.175, 0.039]
+    """
+    index, z = label_index_and_logits(label, classes, logits)
+    q = special.softmax(z)
+    plot_distributions(ax, one_hot(index, len(z)), q, labels=list(classes),
+                       p_label=f"P: label = {label}", q_label="Q = softmax(logits)")
+    for x, value in enumerate(q):
+        ax.annotate(f"{value:.3f}", (x + 0.2, value), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(np.arange(len(z)), [f"{name}\nlogit {v:.1f}"
+                                      for name, v in zip(classes, z, strict=True)])
+    decorate(ax, xlabel="class", ylabel="probability", ylim=(0, 1.15))
+
+
+def logits_readout(label: str, classes: Sequence[str], logits: ArrayLike) -> str:
+    """KL(P‖Q) of the label and softmax(logits), as the cross-entropy and as −log q(label).
+
+    Examples
+    --------
+    >>> print(logits_readout("cat", ("cat", "dog"), (0.0, 0.0)).replace("&nbsp;", ""))
+    <b>KL(P‖Q) = 0.6931 nats</b>  = cross-entropy 0.6931 nats  = −log q(cat) = −log 0.5000
+    """
+    index, z = label_index_and_logits(label, classes, logits)
+    q = special.softmax(z)
+    kl = logit_loss(label, classes, z)
+    return (f"<b>KL(P‖Q) = {kl:.4f} nats</b> &nbsp; = cross-entropy "
+            f"{cross_entropy(one_hot(index, len(q)), q):.4f} nats &nbsp; = −log q({label}) = "
+            f"−log {q[index]:.4f}")
+
+
+# --- entropy + KL = cross-entropy, and a joint table against its marginals (chapter 4) --------
+
+
+def _axes_pair(axes: Sequence[Axes]) -> list[Axes]:
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) != 2:
+        raise ValueError(f"axes must hold exactly two matplotlib axes; got {len(axes)}")
+    return axes
+
+
+def draw_cross_entropy_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
+                             labels: Sequence[str] | None = None, *, base: float | None = 2,
+                             show_huffman: bool = True) -> None:
+    """Draw P and Q (first axes) and the stacked bar H(P) + KL(P‖Q) = H(P, Q) (second axes).
+
+    The second axes has two bars of average cost per outcome: "code for P" is H(P) (blue);
+    "code for Q" is H(P) with KL(P‖Q) (green) stacked on top, reaching H(P, Q). An infinite KL
+    is drawn hatched up to the top and marked "∞". With ``show_huffman`` (bits only) a diamond
+    on each bar marks the average length under P of a real Huffman code built for P, resp. Q.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    p, q : array_like
+        The true distribution P and the model Q (1-D, same length, each summing to 1).
+    labels : sequence of str, optional
+        Names of the outcomes (default: 0, 1, 2, ...).
+    base : float or None, optional
+        2 (default) gives bits, None gives nats.
+    show_huffman : bool, optional
+        Mark the Huffman codes' average lengths (only when ``base == 2``).
+
+    Raises
+    ------
+    ValueError
+        If there are not exactly two axes, or on invalid ``p``, ``q``, ``labels`` or ``base``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_cross_entropy_panel(axes, [0.5, 0.25, 0.25], [0.25, 0.25, 0.5])
+    >>> axes[1].get_ylabel()
+    'average cost per outcome (bits)'
+    """
+    ax_pq, ax_bar = _axes_pair(axes)
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    parts = entropy_decomposition(x, y, base=base)
+    unit = unit_name(base)
+    plot_distributions(ax_pq, x, y, labels=names)
+    decorate(ax_pq, xlabel="outcome", ylabel="probability",
+             ylim=(0, min(1.0, 1.25 * float(max(x.max(), y.max())))))
+
+    huffman = show_huffman and base == 2
+    lengths = ((average_code_length(x, huffman_code(x)), average_code_length(x, huffman_code(y)))
+               if huffman else ())
+    infinite = math.isinf(parts.kl)
+    finite_top = max([parts.entropy, *lengths] + ([] if infinite else [parts.cross_entropy]))
+    top = 1.2 * max(finite_top, 0.1) + (0.5 if infinite else 0.0)
+    ax_bar.bar([0, 1], [parts.entropy] * 2, width=0.55, color=P_COLOR,
+               label=f"H(P) = {parts.entropy:.3f}")
+    kl_bar = ax_bar.bar([1], [top - parts.entropy if infinite else parts.kl],
+                        bottom=[parts.entropy], width=0.55, color=ACCENT_COLOR,
+                        label=f"KL(P‖Q) = {'∞' if infinite else f'{parts.kl:.3f}'}")[0]
+    ax_bar.text(0, parts.entropy / 2, f"H(P)\n{parts.entropy:.3f}", ha="center", va="center",
+                color="white")
+    if infinite:
+        kl_bar.set_hatch("//")
+        kl_bar.set_alpha(0.6)
+        ax_bar.text(1, (parts.entropy + top) / 2, "KL = ∞", ha="center", va="center",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+    else:
+        if parts.kl >= 0.15 * top:
+            ax_bar.text(1, parts.entropy + parts.kl / 2, f"KL\n{parts.kl:.3f}", ha="center",
+                        va="center", fontsize=9)
+        ax_bar.annotate(f"H(P,Q) = {parts.cross_entropy:.3f}", (1, parts.cross_entropy),
+                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom")
+    if huffman:
+        ax_bar.plot([0.4, 1.4], lengths, "D", color=Q_COLOR, markeredgecolor="black",
+                    label="Huffman code:\nmeasured average")
+        for position, length in zip([0.4, 1.4], lengths, strict=True):
+            ax_bar.annotate(f"{length:.3f}", (position, length), xytext=(7, 0),
+                            textcoords="offset points", ha="left", va="center", fontsize=9)
+    ax_bar.axhline(0.0, color=REFERENCE_COLOR, linewidth=1.0)
+    ax_bar.set_xticks([0, 1], ["code for P", "code for Q"])
+    ax_bar.set(xlim=(-0.5, 1.9), ylim=(0, top), ylabel=f"average cost per outcome ({unit})")
+    ax_bar.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+
+
+def cross_entropy_readout(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | None = None) -> str:
+    """H(P), KL(P‖Q) and H(P, Q) in bits, the Huffman code built for Q and its average length
+    under P, as an HTML table.
+
+    Examples
+    --------
+    >>> "<td>KL(P‖Q)</td><td>= 0.2500 bits</td>" in cross_entropy_readout(
+    ...     [0.5, 0.25, 0.125, 0.125], [0.25] * 4)
+    True
+    """
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    parts = entropy_decomposition(x, y, base=2)
+    code = huffman_code(y, names)
+    words = ", ".join(f"{html.escape(s)}&nbsp;→&nbsp;<code>{w}</code>" for s, w in code.items())
+    h, kl, ce = (format_amount(value, "bits") for value in parts)
+    return ("<table>"
+            f"<tr><td>H(P)</td><td>= {h}</td></tr>"
+            f"<tr><td>KL(P‖Q)</td><td>= {kl}</td></tr>"
+            f"<tr><td><b>H(P,Q)</b></td><td>= <b>{ce}</b></td></tr>"
+            f"<tr><td>Huffman code for Q</td><td>{words}</td></tr>"
+            f"<tr><td>its average length under P</td><td>= "
+            f"{average_code_length(x, code):.4f} bits</td></tr></table>")
+
+
+def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[str],
+                     y_labels: Sequence[str], *, x_name: str = "X", y_name: str = "Y") -> None:
+    """Heat maps of a joint table P(X, Y) (first axes) and of the product P(X) P(Y) (second).
+
+    Both maps share one colour scale (each with a colour bar) and print each cell's
+    probability; the joint, the "P" of the mutual information as a KL divergence, in blues, the
+    product, its "Q", in oranges.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    joint : array_like
+        2-D table, ``joint[i, j] = P(X = x_labels[i], Y = y_labels[j])``, summing to 1.
+    x_labels, y_labels : sequence of str
+        Names of the rows (values of X) and of the columns (values of Y).
+    x_name, y_name : str, optional
+        Names of the variables, used as axis labels.
+
+    Raises
+    ------
+    ValueError
+        If there are not exactly two axes, the table is invalid, or the labels do not match it.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_joint_panel(axes, [[0.25, 0.25], [0.25, 0.25]], ["a", "b"], ["c", "d"])
+    >>> axes[1].texts[0].get_text()
+    '0.250'
+    """
+    axes = _axes_pair(axes)
+    table = joint_table(joint)
+    rows = outcome_labels(x_labels, table.shape[0])
+    columns = outcome_labels(y_labels, table.shape[1])
+    px, py = marginals(table)
+    product = np.outer(px, py)
+    high = float(max(table.max(), product.max()))
+    for ax, values, cmap in zip(axes, (table, product), ("Blues", "Oranges"), strict=True):
+        image = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=high, aspect="auto")
+        for (i, j), value in np.ndenumerate(values):
+            ax.text(j, i, f"{value:.3f}", ha="center", va="center",
+                    color="white" if value > 0.6 * high else "black")
+        ax.set_xticks(range(len(columns)), columns)
+        ax.set_yticks(range(len(rows)), rows)
+        ax.grid(False)
+        ax.figure.colorbar(image, ax=ax, label="probability")
+        decorate(ax, xlabel=y_name, ylabel=x_name)
+
+
+# --- a two-mode mixture and its forward and reverse Gaussian fits (chapter 6) -----------------
+
+
+def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike],
+                       fits: GaussianFits, *, xlim: tuple[float, float] | None = None) -> None:
+    """Draw a mixture P (filled, ``P_COLOR``) and its two Gaussian fits (``Q_COLOR``).
+
+    The forward fit (minimum of KL(P‖Q)) solid, the reverse fit (minimum of KL(Q‖P)) dashed; the
+    legend gives each fit's minimised divergence in nats and its parameters.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    mixture : tuple
+        ``(weights, means, sigmas)`` of P (see :func:`klutils.gaussian.gaussian_mixture_logpdf`).
+    fits : GaussianFits
+        The fits, from :func:`klutils.gaussian.gaussian_fits`.
+    xlim : pair of float, optional
+        The x range (default: wide enough for P and both fits).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from klutils.gaussian import gaussian_fits, two_mode_mixture
+    >>> ax = Figure().subplots()
+    >>> mixture = two_mode_mixture(5.0)
+    >>> draw_gaussian_fits(ax, mixture, gaussian_fits(*mixture))
+    >>> len(ax.lines)
+    3
+    """
+    weights, means, sigmas = (np.asarray(a, dtype=float) for a in mixture)
+    if xlim is None:
+        mu_f, sigma_f = fits.forward
+        low = min(means.min() - 4 * sigmas.max(), mu_f - 4 * sigma_f)
+        high = max(means.max() + 4 * sigmas.max(), mu_f + 4 * sigma_f)
+    else:
+        low, high = (float(v) for v in xlim)
+    x = np.linspace(low, high, 801)
+    p = np.exp(gaussian_mixture_logpdf(x, weights, means, sigmas))
+    ax.fill_between(x, p, color=P_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(x, p, color=P_COLOR, linewidth=2, label="P: the two-mode mixture")
+    styles = (("forward", fits.forward, fits.forward_kl[0], "-", "KL(P‖Q)"),
+              ("reverse", fits.reverse, fits.reverse_kl[1], "--", "KL(Q‖P)"))
+    for name, (mu, sigma), kl, style, minimised in styles:
+        ax.plot(x, np.exp(normal_logpdf(x, mu, sigma)), color=Q_COLOR, linestyle=style,
+                linewidth=2, label=f"Q {name}: min {minimised} = {kl:.3f} nats "
+                                   f"(μ = {mu:.2f}, σ = {sigma:.2f})")
+    top = max(float(p.max()), 1.0 / (math.sqrt(2 * math.pi) * fits.reverse[1]))
+    decorate(ax, xlim=(low, high), ylim=(0, 1.35 * top), xlabel="x",
+             ylabel="probability density (per unit x)")
+
+
+def gaussian_fits_readout(fits: GaussianFits) -> str:
+    """Both fits (μ, σ) and both divergences of each, in nats, as an HTML table.
+
+    Examples
+    --------
+    >>> from klutils.gaussian import gaussian_fits, two_mode_mixture
+    >>> gaussian_fits_readout(gaussian_fits(*two_mode_mixture(2.0))).count(" nats</td>")
+    4
+    """
+    rows = ["<tr><th>fit</th><th>μ</th><th>σ</th><th>KL(P‖Q)</th><th>KL(Q‖P)</th></tr>"]
+    for name, (mu, sigma), (kl_pq, kl_qp) in (
+            ("forward (min KL(P‖Q))", fits.forward, fits.forward_kl),
+            ("reverse (min KL(Q‖P))", fits.reverse, fits.reverse_kl)):
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{mu:.3f}</td><td>{sigma:.3f}</td>"
+                    f"<td>{kl_pq:.4f} nats</td><td>{kl_qp:.4f} nats</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+# --- a Beta prior and its posterior after coin flips (chapter 9) ------------------------------
+
+
+def draw_beta_posterior(ax: Axes, prior: tuple[float, float], posterior: tuple[float, float], *,
+                        p_true: float | None = None) -> None:
+    """Draw the posterior Beta density (P, filled) and the prior (Q, dashed) over θ in (0, 1).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    prior, posterior : pair of float
+        The parameters ``(a, b)`` (> 0) of the two Beta distributions.
+    p_true : float, optional
+        If given, a dotted line at the coin's true probability of heads.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_beta_posterior(ax, (1, 1), (3, 2), p_true=0.7)
+    >>> [line.get_label() for line in ax.lines]
+    ['P: posterior Beta(3, 2)', 'Q: prior Beta(1, 1)', 'true θ = 0.7']
+    """
+    (a, b), (a_post, b_post) = ((positive_number(x, "a"), positive_number(y, "b"))
+                                for x, y in (prior, posterior))
+    theta = np.linspace(0.0, 1.0, 801)[1:-1]
+    prior_pdf, posterior_pdf = stats.beta.pdf(theta, a, b), stats.beta.pdf(theta, a_post, b_post)
+    ax.fill_between(theta, posterior_pdf, color=P_COLOR, alpha=0.25, linewidth=0)
+    ax.plot(theta, posterior_pdf, color=P_COLOR, linewidth=2,
+            label=f"P: posterior Beta({a_post:g}, {b_post:g})")
+    ax.plot(theta, prior_pdf, color=Q_COLOR, linewidth=2, linestyle="--",
+            label=f"Q: prior Beta({a:g}, {b:g})")
+    if p_true is not None:
+        ax.axvline(probability(p_true, "p_true"), color=REFERENCE_COLOR, linestyle=":",
+                   label=f"true θ = {p_true:g}")
+    decorate(ax, xlim=(0, 1), ylim=(0, 1.1 * float(max(posterior_pdf.max(), prior_pdf.max()))),
+             xlabel="θ, the probability of heads", ylabel="probability density (per unit θ)")
+
+
+def beta_posterior_readout(a: float, b: float, flips: ArrayLike) -> str:
+    """Heads, the posterior and the information gained KL(posterior‖prior) in nats and bits,
+    next to ½ log n (HTML).
+
+    Examples
+    --------
+    >>> "KL(posterior‖prior) = 0.2349 nats" in beta_posterior_readout(1, 1, [1, 1, 0])
+    True
+    """
+    a_post, b_post = beta_bernoulli_posterior(a, b, flips)
+    n = round(a_post + b_post - a - b)
+    gain = kl_beta(a_post, b_post, a, b)
+    half_log = f"{0.5 * math.log(n):.3f}" if n > 0 else "−∞"
+    return (f"{round(a_post - a)} heads in {n} flips<br>"
+            f"posterior Beta({a_post:g}, {b_post:g})<br>"
+            f"<b>information gained KL(posterior‖prior) = {gain:.4f} nats "
+            f"= {gain / math.log(2):.4f} bits</b><br>"
+            f"for comparison, ½ log n = {half_log} nats")
+
+
+# --- a VAE's encoder against its prior (chapter 10) -------------------------------------------
+
+
+def draw_vae_kl(ax: Axes, mu: float = 0.0, log_var: float = 0.0) -> None:
+    r"""Draw the prior P = N(0, 1) (``P_COLOR``) and the encoder Q = N(μ, σ²) (``Q_COLOR``).
+
+    ``log_var`` is :math:`\log\sigma^2`, in [-700, 700]; the z axis runs over [-6, 6].
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_vae_kl(ax, mu=1.0, log_var=0.0)
+    >>> [line.get_label() for line in ax.lines]
+    ['P: prior N(0, 1)', 'Q: encoder N(1.00, 1.00²)']
+    """
+    mu = real_number(mu, "mu")
+    log_var = real_number(log_var, "log_var", low=-700.0, high=700.0)
+    sigma = math.exp(0.5 * log_var)
+    z = np.linspace(-6.0, 6.0, 601)
+    prior, encoder = np.exp(normal_logpdf(z, 0.0, 1.0)), np.exp(normal_logpdf(z, mu, sigma))
+    ax.fill_between(z, prior, color=P_COLOR, alpha=0.25)
+    ax.plot(z, prior, color=P_COLOR, label="P: prior N(0, 1)")
+    ax.fill_between(z, encoder, color=Q_COLOR, alpha=0.25)
+    ax.plot(z, encoder, color=Q_COLOR, label=f"Q: encoder N({mu:.2f}, {sigma:.2f}²)")
+    decorate(ax, xlim=(z[0], z[-1]), ylim=(0, max(0.5, 1.1 * float(encoder.max()))),
+             xlabel="latent code z", ylabel="probability density (1/unit of z)")
+
+
+def vae_kl_readout(mu: float, log_var: float) -> str:
+    r"""KL(Q‖P) of the encoder N(μ, σ²) and the prior N(0, 1) in nats, split into a mean part
+    ½μ² and a spread part ½(σ² − 1 − log σ²) (HTML).
+
+    Examples
+    --------
+    >>> "KL(Q‖P) = 0.5000 nats" in vae_kl_readout(1.0, 0.0)
+    True
+    """
+    total, mean_part, spread_part = vae_kl(mu, log_var), vae_kl(mu, 0.0), vae_kl(0.0, log_var)
+    return (f"μ = {mu:.2f}, σ = {math.exp(0.5 * log_var):.3f} &nbsp;&nbsp; "
+            f"<b>KL(Q‖P) = {total:.4f} nats</b> = mean part ½μ² {mean_part:.4f} "
+            f"+ spread part ½(σ² − 1 − log σ²) {spread_part:.4f}")

@@ -258,7 +258,7 @@ def test_letter_frequencies_with_alphabet_and_pseudocount():
     ({"text": "ab", "alphabet": ["ab"]}, "single characters"),
     ({"text": "ab", "alphabet": "aab"}, "distinct"),
     ({"text": "ab", "pseudocount": -1}, "non-negative"),
-    ({"text": "ab", "pseudocount": math.nan}, "non-negative"),
+    ({"text": "ab", "pseudocount": math.nan}, "pseudocount must be a finite number"),
 ])
 def test_letter_frequencies_reject_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):

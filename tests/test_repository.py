@@ -3,6 +3,7 @@ requirements, and chapters that follow the template."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+#: Where a chapter's widgets come from (klutils._legacy_widgets until issue 15 is done).
+WIDGET_MODULES = {"klutils.widgets", "klutils._legacy_widgets"}
 
 
 def toc_files() -> list[str]:
@@ -56,8 +59,66 @@ def test_chapter_follows_the_template(path):
     assert ":class: dropdown" in markdown, "solutions are closed dropdowns"
     hidden = [c for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert any("assert" in c.source for c in hidden), "numbers in the prose are asserted"
-    assert "ipywidgets" in code or "widget" in code, "an interactive widget"
     assert "default_rng(" in code or "random" not in code, "randomness is seeded"
+
+
+def _widget_builders(notebook) -> set[str]:
+    """Names a chapter imports from klutils' widget modules (directly or as a module alias)."""
+    names = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom) and node.module in WIDGET_MODULES:
+                names |= {alias.asname or alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module == "klutils":
+                names |= {f"{alias.asname or alias.name}." for alias in node.names
+                          if f"klutils.{alias.name}" in WIDGET_MODULES}
+    return names
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_shows_an_interactive_widget(path):
+    """Some code cell ends by building a widget from klutils' widget modules (its value is what
+    Jupyter displays), not merely mentions the word."""
+    notebook = nbformat.read(path, as_version=4)
+    builders = _widget_builders(notebook)
+    shown = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        last = ast.parse(cell.source).body[-1]
+        value = last.value if isinstance(last, ast.Expr) else None
+        if isinstance(value, ast.Name):  # `widget = build(...)` then `widget`
+            value = next((node.value for node in ast.parse(cell.source).body
+                          if isinstance(node, ast.Assign)
+                          and any(getattr(t, "id", None) == value.id for t in node.targets)),
+                         None)
+        if isinstance(value, ast.Call):
+            called = ast.unparse(value.func)
+            if called in builders or any(called.startswith(b) for b in builders if b[-1] == "."):
+                shown.append(called)
+    assert shown, f"{path.name}: no cell displays a widget built by {sorted(WIDGET_MODULES)}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_import_cell_is_short(path):
+    """The first code cell imports modules, not lists of names: at most 8 lines of code."""
+    notebook = nbformat.read(path, as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    lines = [line for line in first.source.splitlines() if line.strip()]
+    assert len(lines) <= 8, f"{path.name}: the import cell has {len(lines)} lines"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_hidden_cells_are_collapsed_in_jupyterlab(path):
+    """remove-cell (the asserts) and hide-input cells are collapsed in JupyterLab too."""
+    notebook = nbformat.read(path, as_version=4)
+    open_cells = [i for i, cell in enumerate(notebook.cells)
+                  if {"remove-cell", "hide-input"} & set(cell.metadata.get("tags", []))
+                  and not {"public-check", "hidden-check"} & set(cell.metadata.get("tags", []))
+                  and not cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert not open_cells, f"{path.name}: cells {open_cells} lack jupyter.source_hidden"
 
 
 def test_every_chapter_is_in_the_table_of_contents_and_every_entry_exists():
@@ -80,10 +141,21 @@ def test_requirements_pin_every_direct_dependency():
     assert jupyter_book.split("==")[1].startswith("1."), "Jupyter Book 1.x, not 2"
 
 
-def test_sphinx_exercise_is_enabled():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert "sphinx_exercise" in config["sphinx"]["extra_extensions"]
-    assert config["execute"]["execute_notebooks"] == "cache"
+def test_exercise_labels_are_unique_and_every_solution_names_its_exercise():
+    """sphinx-exercise links a solution to its exercise by label: a typo or a copied label
+    would attach a solution to the wrong exercise (or to none)."""
+    seen = {}
+    for path in CHAPTERS:
+        markdown = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                             if c.cell_type == "markdown")
+        labels = re.findall(r"\{exercise-start\}\s*\n:label: (\S+)", markdown)
+        solved = re.findall(r"\{solution-start\} (\S+)", markdown)
+        assert labels == solved, f"{path.name}: exercises {labels}, solutions {solved}"
+        prefix = f"ch{path.name[:2]}-ex"
+        assert all(label.startswith(prefix) for label in labels), (path.name, labels)
+        for label in labels:
+            assert label not in seen, f"{label} in {path.name} and {seen[label]}"
+            seen[label] = path.name
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
