@@ -43,6 +43,7 @@ from klutils.homework.checks import RESULTS
 from klutils.homework.grader import (
     HomeworkFormatError,
     assign,
+    cgroup,
     driver,
     grade_directory,
     make_assignment,
@@ -264,7 +265,10 @@ ENCODED = {"bom.ipynb": "utf-8-sig", "utf16.ipynb": "utf-16"}
 #: What each attack may earn: only what it answered.
 ATTACK_POINTS = {path.stem: {"ch01-ex1": 0, "ch01-ex2": 0, "ch01-ex3": 0}
                  for path in sorted(ATTACKS.glob("*.txt"))}
-ATTACK_POINTS["delete_outside"]["ch01-ex1"] = 2
+for _name in ("delete_outside", "huge_output"):  # they answer ch01-ex1 honestly
+    ATTACK_POINTS[_name]["ch01-ex1"] = 2
+#: Honest cases that delete or write files: run only in the sandbox, like the attacks.
+SANDBOX_ONLY = {"deletes.ipynb"}
 
 
 GUARD = 'assert "$TOKEN".startswith("kltoken")'
@@ -273,8 +277,12 @@ GUARD = 'assert "$TOKEN".startswith("kltoken")'
 def test_attack_templates_are_text_that_stops_at_its_first_line():
     """Attack code is never a .py file (``pytest --doctest-modules`` would import it, outside any
     sandbox), and each of its cells stops at once unless the test filled in its placeholders."""
-    assert not list(ATTACKS.glob("*.py")) and len(ATTACK_POINTS) >= 11
+    assert not list(ATTACKS.glob("*.py")) and len(ATTACK_POINTS) >= 14
+    assert [path.name for path in ATTACKS.iterdir()] == [
+        path.name for path in ATTACKS.iterdir() if path.suffix in (".txt", ".md")]
     for path in ATTACKS.glob("*.txt"):
+        # pytest collects test*.txt files as doctests by default (--doctest-glob): never that.
+        assert not path.name.startswith("test") and ">>>" not in path.read_text(), path.name
         cells = re.split(r"^# %%.*$", path.read_text(), flags=re.M)
         assert all(cell.strip("\n").startswith(GUARD) for cell in cells), path.name
         with pytest.raises(AssertionError, match="an attack template"):
@@ -381,7 +389,8 @@ def graded(homework, tmp_path_factory):
                          f"attempt_{number}.ipynb": chapter})
         broken_labels[f"attempt_{number}.ipynb"] = label
     for name, (cells, _points, _words) in HONEST.items():
-        nbformat.write(_notebook("01_intuition", *cells), folder / name)
+        if name not in SANDBOX_ONLY or sandbox_problem() is None:
+            nbformat.write(_notebook("01_intuition", *cells), folder / name)
     text = nbformat.writes(_notebook("01_intuition", KL_COIN))
     for name, encoding in ENCODED.items():
         (folder / name).write_bytes(text.encode(encoding))
@@ -422,7 +431,8 @@ def graded(homework, tmp_path_factory):
     attacks = []
     if sandbox_problem() is None:
         values = {"ROOT": str(ROOT), "AUTOGRADER": str(out / "autograder"),
-                  "GRADES": str(folder / "grades.csv"), "DECOY": str(decoys[0]),
+                  "GRADES": str(folder / "grades.csv"), "FEEDBACK": str(folder / "feedback"),
+                  "DECOY": str(decoys[0]),
                   "DECOY_NAME": decoys[0].name, "PORT": str(listener.port),
                   "ENV_NAME": env_name, "TOKEN": token}
         for path in sorted(ATTACKS.glob("*.txt")):
@@ -430,6 +440,7 @@ def graded(homework, tmp_path_factory):
             attacks.append(path.stem)
     before = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()
               if not path.is_symlink()}
+    records = {path.name: path.read_bytes() for path in (out / "autograder").iterdir()}
     temp_before = _our_temp_folders()
     warnings: list[str] = []
     os.environ[env_name] = "a"
@@ -447,7 +458,8 @@ def graded(homework, tmp_path_factory):
         "grades": {grade.submission: grade for grade in grades}, "made": made,
         "warnings": warnings, "decoys": decoys, "connections": listener.connections,
         "token": token, "attacks": attacks, "csv": csv_bytes, "returned": returned,
-        "temp_before": temp_before, "seconds": returned - started,
+        "temp_before": temp_before, "seconds": returned - started, "records": records,
+        "autograder": out / "autograder",
     }
     for decoy in decoys:
         decoy.unlink(missing_ok=True)
@@ -571,6 +583,9 @@ def test_broken_answer_gets_partial_marks(graded, chapter):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", HONEST)
 def test_honest_cases_get_the_points_they_answered(graded, name):
+    if name in SANDBOX_ONLY and sandbox_problem() is not None:
+        pytest.skip(f"{name} deletes and writes files: graded only in the sandbox "
+                    f"({sandbox_problem()})")
     grade = graded["grades"][name]
     _cells, points, words = HONEST[name]
     assert grade.chapter == "01_intuition" and grade.possible == 7
@@ -675,6 +690,10 @@ def test_attacks_reach_nothing_outside_the_sandbox(needs_sandbox, graded):
     assert all(decoy.read_text() == "keep me" for decoy in graded["decoys"])
     assert graded["connections"] == [], "the listener on 127.0.0.1 was reached"
     assert not (Path(tempfile.gettempdir()) / f"{graded['token']}.txt").exists()
+    records = {path.name: path.read_bytes() for path in graded["autograder"].iterdir()}
+    assert records == graded["records"], "an autograder record was written"
+    feedback = graded["folder"] / "feedback" / "attack-write_results.ipynb.txt"
+    assert "Score: 0 / 7" in feedback.read_text()
 
 
 @pytest.mark.slow
@@ -685,6 +704,8 @@ def test_nothing_is_left_running_or_on_disk_and_grades_stay(graded):
             if graded["token"].encode() in line or b"_klgrade_" in line]
     assert not left, left
     assert _our_temp_folders() <= graded["temp_before"]
+    root = cgroup.pids_root()
+    assert root is None or not list(root.glob("klgrade-*")), "a pids cgroup was left"
 
 
 @pytest.mark.slow
@@ -742,6 +763,10 @@ def test_grade_command_flags_other_chapters_and_bad_files(homework, tmp_path):
     nbformat.write(_notebook("01_intuition", KL_COIN, _check_cell("ch01-ex1"),
                              "while True:\n    pass", 'which_is_infinite = "a"'),
                    tmp_path / "loop-after-answer.ipynb")
+    nbformat.write(_notebook("01_intuition", KL_COIN, _check_cell("ch01-ex1"),
+                             "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                             "while True:\n    pass", 'which_is_infinite = "a"'),
+                   tmp_path / "deaf-loop.ipynb")  # an endless loop that ignores Ctrl-C
     unsafe = _unsafe()
     run = subprocess.run(_grade_command(tmp_path, out / "autograder", "--chapter",
                                         "01_intuition", "--timeout", "8", *unsafe),
@@ -761,6 +786,9 @@ def test_grade_command_flags_other_chapters_and_bad_files(homework, tmp_path):
     loop = rows["loop-after-answer.ipynb"]  # an endless loop keeps the points earned before it
     assert loop["score"] == "2" and loop["ch01-ex1"] == "2"
     assert loop["error"].startswith("timed out after 8 s in cell 3 (an infinite loop?)")
+    deaf = rows["deaf-loop.ipynb"]  # its kernel is given up, the points before it are kept
+    assert deaf["score"] == "2" and deaf["ch01-ex1"] == "2" and deaf["ch01-ex2"] == "0"
+    assert deaf["error"].startswith("timed out after 8 s in cell 3 (an infinite loop?)")
     run = subprocess.run(_grade_command(tmp_path, out / "autograder", "--chapter", "99_nothing"),
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 2 and "no autograder for chapter '99_nothing'" in run.stderr

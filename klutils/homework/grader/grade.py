@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klutils.homework.grader import sandbox
+from klutils.homework.grader import cgroup, sandbox
 from klutils.homework.grader.assignment import AUTOGRADER_FORMAT, format_points
 from klutils.homework.grader.markup import META_KEY, chapter_of, is_check
 
@@ -357,6 +357,10 @@ class _Run:
         self.children: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
         self.stopped: int | None = None
+        #: Where each submission gets a pids cgroup (root only: see cgroup.py), and whether a
+        #: root grader has no process limit at all.
+        self.pids_root = None if unsafe else cgroup.pids_root()
+        self.no_process_limit = not unsafe and os.geteuid() == 0 and self.pids_root is None
         try:
             self.setup = sandbox.prepare(self.dir)
             problem = None if unsafe else sandbox.probe(self.setup)
@@ -443,13 +447,26 @@ class _Run:
         }
         snapshots = sum("snapshot" in step for step in steps)
         limit = 2 * self.timeout + 120 + 10 * (snapshots + 1)
+        pids = None
         try:
+            if self.pids_root is not None:
+                pids = cgroup.PidsLimit(self.pids_root, sandbox.PROCESSES)
             child = subprocess.Popen(
                 [sys.executable, "-I", "-m", "klutils.homework.grader.driver"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=self.dir, start_new_session=True)
             with self.lock:
                 self.children.add(child)
+            if pids is not None:  # before it reads its job, it has started nothing
+                try:
+                    pids.add(child.pid)
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.killpg(child.pid, signal.SIGKILL)
+                    child.communicate()
+                    with self.lock:
+                        self.children.discard(child)
+                    raise
             if self.stopped is not None:  # a signal came between the check above and now
                 with contextlib.suppress(OSError):
                     os.killpg(child.pid, signal.SIGKILL)
@@ -466,6 +483,8 @@ class _Run:
                 with self.lock:
                     self.children.discard(child)
         finally:
+            if pids is not None:
+                pids.close()
             _remove_tree(root)
         if self.stopped is not None:
             return {"error": "not graded: grading was stopped"}
@@ -740,6 +759,10 @@ def grade_directory(submissions: Path | str, autograder_dir: Path | str, *,
     found = find_submissions(submissions, warn)
     run = _Run(autograders, timeout=timeout, memory=memory, file_size=file_size, unsafe=unsafe,
                chapter=chapter)
+    if run.no_process_limit:
+        warn("grading as root without a writable pids cgroup: Linux does not apply the "
+             "sandbox's process limit to root, so a fork bomb is stopped only by the time "
+             "limit; grade as an ordinary user")
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

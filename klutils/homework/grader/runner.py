@@ -1,8 +1,8 @@
 """Inside the sandbox: start the learner's IPython kernel and run what the grader asks.
 
 The grader's per-submission process (:mod:`klutils.homework.grader.driver`) starts this file
-inside the sandbox as ``python _klgrade_runner.py MEMORY FILE_SIZE``. It sets the resource
-limits (which every process it starts inherits), starts an IPython kernel
+inside the sandbox as ``python _klgrade_runner.py MEMORY FILE_SIZE PROCESSES``. It sets the
+resource limits (which every process it starts inherits), starts an IPython kernel
 (``_klgrade_kernel.py``) with only ``PATH``, ``LANG``, ``HOME`` and ``TMPDIR`` in its
 environment, and then answers requests, one JSON object per line on its standard input, with
 one JSON line each on its standard output:
@@ -58,9 +58,15 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def set_limits(memory: int, file_size: int) -> None:
-    """Address space and file size limits for this process and every one it starts."""
-    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, file_size)):
+def set_limits(memory: int, file_size: int, processes: int = 0) -> None:
+    """Address space, file size and process limits for this process and every one it starts.
+
+    ``processes`` (RLIMIT_NPROC, threads included; 0: none) counts, inside bubblewrap's user
+    namespace, only the sandbox's own processes; Linux does not apply it to a process whose user
+    outside is root (the grader then uses a ``pids`` cgroup, see ``grade.py``).
+    """
+    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, file_size),
+                         (resource.RLIMIT_NPROC, processes)):
         if value > 0:
             resource.setrlimit(limit, (value, value))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -172,7 +178,7 @@ def main(argv: list[str]) -> int:
     os.dup2(null, 0)
     os.dup2(null, 1)
     die_with_parent()
-    set_limits(int(argv[0]), int(argv[1]))
+    set_limits(*(int(value) for value in argv[:3]))
     kernel: Kernel | None = None
 
     def reply(message: dict[str, Any]) -> None:

@@ -20,11 +20,15 @@ sandbox with bubblewrap (``bwrap``):
   submission), ``/tmp`` and ``/dev/shm``: size-limited memory file systems, gone with the
   sandbox;
 * an environment of exactly ``PATH``, ``LANG``, ``HOME`` and ``TMPDIR``;
-* resource limits set by the runner before the kernel starts: address space (``MEMORY``) and
-  file size.
+* resource limits set by the runner before the kernel starts: address space (``MEMORY``), file
+  size and the number of processes and threads (:data:`PROCESSES`, so a fork bomb stops
+  there). Linux does not apply that last limit to processes of root; when the grader runs as
+  root, :mod:`~klutils.homework.grader.grade` puts each submission in a ``pids`` cgroup of the
+  same size instead.
 
 Without bubblewrap (``--unsafe``) the runner runs as a plain process, in a temporary folder,
-with the same environment and limits, but it can read and write what the instructor's account
+with the same environment and limits (but no process limit, which would count every process
+of the instructor's), but it can read and write what the instructor's account
 can and use the network.
 """
 
@@ -40,7 +44,8 @@ from typing import Any
 
 import klutils
 
-__all__ = ["HOME", "LIB", "ENV", "WORK", "WORK_FILES", "prepare", "probe", "runner_command"]
+__all__ = ["ENV", "HOME", "LIB", "PROCESSES", "WORK", "WORK_FILES", "prepare", "probe",
+           "runner_command"]
 
 LIB = "/opt/course/lib"
 ENV = "/opt/course/env"
@@ -56,6 +61,8 @@ SHM_SIZE = 64 * 2**20
 _SCRIPTS = {"wire.py": "_klgrade_wire.py", "runner.py": "_klgrade_runner.py",
             "kernel_boot.py": "_klgrade_kernel.py"}
 _UID = 1000
+#: Processes and threads one sandbox may run at a time (the kernel alone uses about 20).
+PROCESSES = 256
 
 
 def _package_root() -> Path:
@@ -203,7 +210,7 @@ def runner_command(setup: dict[str, Any], unsafe: bool, root: str, notebook: str
     ``setup`` comes from :func:`prepare`. The runner runs in bubblewrap, or with ``unsafe``
     as a plain process in ``root`` (a fresh folder of the grader's).
     """
-    limits = [str(int(memory)), str(int(file_size))]
+    limits = [str(int(memory)), str(int(file_size)), str(0 if unsafe else PROCESSES)]
     if not unsafe:
         notebook_fd = _memory_file(notebook.encode())
         command = bwrap_command(setup, ["{python}", "-s", f"{LIB}/_klgrade_runner.py",
