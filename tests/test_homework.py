@@ -52,13 +52,14 @@ from klutils.homework.grader import (
     stub_solution,
     wire,
 )
-from klutils.homework.grader.grade import grading_plan, read_notebook
+from klutils.homework.grader.grade import Grade, _Run, grading_plan, read_notebook
 from klutils.homework.grader.markup import answers_of, chapter_of, iter_directives
 
 ROOT = Path(__file__).resolve().parents[1]
 ATTACKS = Path(__file__).with_name("homework_attacks")
 #: Seconds each graded notebook may run here: twice the default of `make grade`, as the tests
-#: share a loaded 2-core machine (a chapter took 25 s there at a load average of 10).
+#: share a loaded 2-core machine (51 notebooks took 389 s there, two at a time, at a load
+#: average of 10 to 12: 15 s each on average, the chapters longer).
 TIMEOUT = 120.0
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 JOBS = os.cpu_count() or 1
@@ -1106,6 +1107,22 @@ def test_grading_plan_reads_answers_where_the_submission_has_its_checks_or_at_th
     no_anchor = new_notebook(cells=[new_code_cell("answer = 42"), new_code_cell("x = 1")])
     assert [list(step)[0] for step in grading_plan(no_anchor, record)] == [
         "cell", "cell", "snapshot"]
+
+
+@pytest.mark.parametrize("outcomes, scores", [
+    ([{"passed": True}] * 3, {"demo-ex1": 2.0, "demo-ex2": 1.0}),  # 4 points of checks, 2 worth
+    ([{"passed": True}, {"passed": False}, {"passed": "yes"}], {"demo-ex1": 2.0, "demo-ex2": 0.0}),
+    ([{"passed": True}] * 7, {"demo-ex1": 0.0, "demo-ex2": 0.0}),  # not one outcome per check
+    ("all passed", {"demo-ex1": 0.0, "demo-ex2": 0.0}),
+])
+def test_scores_are_clamped_and_need_one_outcome_per_check(outcomes, scores):
+    record = {"exercises": [{"label": "demo-ex1", "points": 2}, {"label": "demo-ex2", "points": 1}],
+              "checks": [{"exercise": "demo-ex1", "visibility": "hidden", "points": 2},
+                         {"exercise": "demo-ex1", "visibility": "hidden", "points": 2},
+                         {"exercise": "demo-ex2", "visibility": "hidden", "points": 1000}]}
+    grade = Grade("x.ipynb", "demo", {"demo-ex1": 0.0, "demo-ex2": 0.0}, 3.0)
+    _Run._score(grade, record, {"checks": outcomes, "error": ""})
+    assert grade.scores == scores and grade.score <= 3.0
 
 
 def test_assign_writes_every_homework_chapter(tmp_path):

@@ -61,7 +61,8 @@ SHM_SIZE = 64 * 2**20
 _SCRIPTS = {"wire.py": "_klgrade_wire.py", "runner.py": "_klgrade_runner.py",
             "kernel_boot.py": "_klgrade_kernel.py"}
 _UID = 1000
-#: Processes and threads one sandbox may run at a time (the kernel alone uses about 20).
+#: Processes and threads one sandbox may run at a time (18 on a 2-core machine once the kernel
+#: has imported numpy, scipy, matplotlib and klutils; OpenBLAS adds a thread per core).
 PROCESSES = 256
 
 
