@@ -1130,9 +1130,13 @@ def test_assign_writes_every_homework_chapter(tmp_path):
     chapters.mkdir()
     nbformat.write(_master(_check(["remove-cell", "public-check"])), chapters / "demo.ipynb")
     nbformat.write(new_notebook(), chapters / "plain.ipynb")
+    (tmp_path / "out" / "student" / "keep").mkdir(parents=True)
+    (tmp_path / "out" / "student" / "my notes.ipynb").write_text("{}")
+    (tmp_path / "out" / "student" / "07_renamed.ipynb").write_text("{}")
     made, skipped = assign(chapters, tmp_path / "out")
     assert [a.chapter for a in made] == ["demo"] and skipped == ["plain.ipynb"]
-    assert (tmp_path / "out" / "student" / "demo.ipynb").exists()
+    assert sorted(path.name for path in (tmp_path / "out" / "student").iterdir()) == [
+        "demo.ipynb", "keep", "my notes.ipynb"]  # an old chapter's file goes, nothing else
     shutil.copy(chapters / "demo.ipynb", chapters / "other.ipynb")
     with pytest.raises(HomeworkFormatError, match="must be the file name"):
         assign(chapters, tmp_path / "out")

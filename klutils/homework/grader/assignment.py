@@ -41,7 +41,6 @@ import ast
 import copy
 import json
 import re
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +68,8 @@ __all__ = ["AUTOGRADER_FORMAT", "Assignment", "assign", "format_points", "make_a
 
 #: Version of the autograder JSON written by :func:`make_assignment`.
 AUTOGRADER_FORMAT = 2
+#: File names (without the suffix) that :func:`assign` may replace or remove: a chapter's.
+_CHAPTER_FILE = re.compile(r"\d\d_[a-z0-9_]+")
 
 
 @dataclass
@@ -287,7 +288,8 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
     """Write ``out/student/<chapter>.ipynb`` and ``out/autograder/<chapter>.json`` for every
     chapter notebook in ``chapters`` that carries homework metadata.
 
-    The two output folders are emptied first, so they hold exactly the current chapters.
+    Files an earlier run wrote there for chapters (named like ``01_intuition``) are removed
+    first, so the two folders hold the current chapters; nothing else in them is touched.
 
     Returns
     -------
@@ -324,9 +326,13 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
             raise HomeworkFormatError(f"{path.name}: metadata says chapter {chapter!r}, but "
                                       f"the chapter id must be the file name {path.stem!r}")
         made.append(make_assignment(master, source=f"{chapters.name}/{path.name}"))
-    for sub in ("student", "autograder"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-        (out / sub).mkdir(parents=True)
+    for sub, suffix in (("student", ".ipynb"), ("autograder", ".json")):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+        # Only what an earlier run wrote is removed (a chapter renamed since): files named like a
+        # chapter, never a folder or anything else the instructor keeps there.
+        for old in (out / sub).glob(f"*{suffix}"):
+            if _CHAPTER_FILE.fullmatch(old.stem) and old.is_file() and not old.is_symlink():
+                old.unlink()
     for assignment in made:
         nbformat.write(assignment.student, out / "student" / f"{assignment.chapter}.ipynb")
         (out / "autograder" / f"{assignment.chapter}.json").write_text(
