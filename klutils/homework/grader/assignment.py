@@ -306,10 +306,12 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
     Examples
     --------
     >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
+    >>> scratch = tempfile.TemporaryDirectory()
+    >>> folder = Path(scratch.name)
     >>> nbformat.write(nbformat.v4.new_notebook(), folder / "plain.ipynb")
     >>> assign(folder, folder / "out")
     ([], ['plain.ipynb'])
+    >>> scratch.cleanup()
     """
     chapters, out = Path(chapters), Path(out)
     if not chapters.is_dir():

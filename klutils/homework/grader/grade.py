@@ -174,12 +174,14 @@ def find_submissions(folder: Path | str,
     Examples
     --------
     >>> import tempfile
-    >>> root = Path(tempfile.mkdtemp())
+    >>> scratch = tempfile.TemporaryDirectory()
+    >>> root = Path(scratch.name)
     >>> (root / "alice").mkdir(); _ = (root / "alice" / "hw.ipynb").write_text("{}")
     >>> _ = (root / "bob.ipynb").write_text("{}"); _ = (root / ".DS_Store").write_text("")
     >>> [s.name for s in find_submissions(root)]
     skipped the hidden file .DS_Store
     ['alice', 'bob.ipynb']
+    >>> scratch.cleanup()
     """
     folder = Path(folder)
     found: list[Submission] = []
@@ -537,10 +539,12 @@ def grade_file(path: Path | str, autograders: dict[str, dict], *,
     Examples
     --------
     >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
+    >>> scratch = tempfile.TemporaryDirectory()
+    >>> folder = Path(scratch.name)
     >>> _ = (folder / "essay.txt").write_text("KL is a divergence.")
     >>> grade_file(folder / "essay.txt", {}, unsafe=True).error
     'not a notebook: a .txt file'
+    >>> scratch.cleanup()
     """
     run = _Run(autograders, timeout=timeout, memory=memory, file_size=file_size, unsafe=unsafe,
                chapter=chapter)
@@ -590,12 +594,14 @@ def write_csv(grades: list[Grade], path: Path | str, autograders: dict[str, dict
     >>> record = {"exercises": [{"label": "demo-ex1", "points": 2.0}]}
     >>> grades = [Grade("alice.ipynb", "demo", {"demo-ex1": 2.0}, 2.0),
     ...           Grade("=bob.txt", error="not a notebook: a .txt file")]
-    >>> path = Path(tempfile.mkdtemp()) / "grades.csv"
+    >>> scratch = tempfile.TemporaryDirectory()
+    >>> path = Path(scratch.name) / "grades.csv"
     >>> write_csv(grades, path, {"demo": record})
     >>> print(path.read_text().strip())
     submission,chapter,demo-ex1,score,possible,error
     alice.ipynb,demo,2,2,2,
     '=bob.txt,,,0,,not a notebook: a .txt file
+    >>> scratch.cleanup()
     """
     if chapters is None:
         chapters = sorted({grade.chapter for grade in grades if grade.chapter in autograders})
