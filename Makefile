@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book test check lint unit notebooks browser lab bench clean distclean venv \
+.PHONY: help book test check lint unit notebooks browser sandbox lab bench clean distclean venv \
 	homework grade
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
-	@echo "  make grade SUBMISSIONS=DIR [TIMEOUT=60]   grade every notebook in DIR"
+	@echo "  make grade SUBMISSIONS=DIR [TIMEOUT=60] [MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]"
+	@echo "             grade every notebook in DIR, each in a sandbox, into DIR/grades.csv and DIR/feedback/"
 
 venv: $(STAMP) ## create .venv from requirements.txt (every target does this first)
 
@@ -46,7 +47,7 @@ notebooks: $(STAMP) ## run every chapter top to bottom (nbval)
 
 # The book is built first: the site tests in tests/test_site.py read _build/html. Unlike
 # `make unit`, this runs every test (site, browser and slow ones too), then every notebook.
-test: lint book browser ## everything: lint, the strict book build, all tests, every notebook
+test: lint book browser sandbox ## everything: lint, the strict book build, all tests, every notebook
 	$(BIN)/python -m pytest tests klutils --doctest-modules
 	$(BIN)/python -m pytest --nbval-lax chapters
 
@@ -76,15 +77,29 @@ lab: $(STAMP) ## JupyterLab on the chapters
 bench: $(STAMP) ## klutils speed against scipy, printed as ratios
 	$(BIN)/python -m klutils.bench
 
+# The grading sandbox: Debian's bubblewrap, installed only when missing and only where apt-get can
+# (as root); elsewhere `make grade` says so and refuses unless UNSAFE=1, and the sandbox tests are
+# skipped and say why.
+sandbox: ## install bubblewrap, the grading sandbox, when missing (as root, with apt-get)
+	@command -v bwrap >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 && echo "installed bubblewrap"; } || \
+	  echo "note: bubblewrap is not available (as root: apt-get install bubblewrap); make grade" \
+	       "will need UNSAFE=1 and the sandbox tests will be skipped"
+
 TIMEOUT ?= 60
+MEMORY  ?= 2G
 
 homework: $(STAMP) ## student notebooks and autograder under _build/homework
-	$(BIN)/python -m klutils.homework assign chapters --out _build/homework
+	$(BIN)/python -m klutils.homework.grader assign chapters --out _build/homework
 
-grade: homework
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" >&2; exit 2; }
-	$(BIN)/python -m klutils.homework grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
-		--autograder _build/homework/autograder
+grade: homework sandbox
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" \
+	  "[MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]" >&2; exit 2; }
+	$(BIN)/python -m klutils.homework.grader grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
+		--memory $(MEMORY) $(if $(CHAPTER),--chapter "$(CHAPTER)") \
+		$(if $(filter 1 yes true,$(UNSAFE)),--unsafe) --autograder _build/homework/autograder
 
 clean: ## remove build output (keeps .venv)
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache
