@@ -155,9 +155,9 @@ def tilt_to_mean(p: ArrayLike, statistic: ArrayLike, mean: float) -> Tilted:
 
     Examples
     --------
-    >>> member = tilt_to_mean([0.25, 0.25, 0.25, 0.25], [0, 1, 2, 3], 1.5)
-    >>> member.distribution.tolist(), member.beta
-    ([0.25, 0.25, 0.25, 0.25], 0.0)
+    >>> member = tilt_to_mean([0.25, 0.25, 0.25, 0.25], [0, 1, 2, 3], 2.0)
+    >>> member.distribution.round(4).tolist(), round(member.beta, 4)
+    ([0.1197, 0.182, 0.277, 0.4214], 0.4196)
     >>> tilt_to_mean([0.5, 0.5, 0.0], [0, 1, 2], 1.0)
     Tilted(distribution=array([0., 1., 0.]), beta=inf)
     """
