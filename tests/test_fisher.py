@@ -27,7 +27,7 @@ def score_outer(log_p, theta, outcomes, weights):
         theta = [mpmath.mpf(t) for t in theta]
         total = mpmath.matrix(k, k)
         for x in outcomes:
-            grad = [mpmath.diff(lambda v, i=i: log_p(x, *(theta[:i] + [v] + theta[i + 1:])),
+            grad = [mpmath.diff(lambda v, i=i, x=x: log_p(x, *(theta[:i] + [v] + theta[i + 1:])),
                                 theta[i]) for i in range(k)]
             w = weights(x, *theta)
             for i in range(k):
