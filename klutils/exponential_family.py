@@ -285,13 +285,13 @@ def chernoff_information(p: ArrayLike, q: ArrayLike, *, base: float | None = Non
     The sum minus 1 is :math:`A(\lambda) = \sum_x [p^\lambda q^{1-\lambda} - \lambda p -
     (1 - \lambda) q]`, a sum of non-positive terms (the weighted AM-GM inequality), each
     computed without cancellation; :math:`C = -\log(1 + A(\lambda^*))` (or minus the log of
-    the sum itself when it is below 1/2). :math:`A` is convex;
-    :math:`\lambda^*` is the root of its derivative (scipy's brentq), which is negative at 0
-    and positive at 1 unless the minimum is at an end. The differences :math:`p - q` come
-    exactly (as in :mod:`klutils.f_divergences`), so nearly identical pairs keep their digits.
-    Measured against 60-digit mpmath (``tests/test_exponential_family.py``; pairs with zeros,
-    entries from 1e-300 to 1, partly disjoint supports, up to 60 outcomes, and pairs from 1e-1
-    to 1e-14 apart): relative error of C below 2e-14, error of :math:`\lambda^*` below 1e-15.
+    the sum itself when it is below 1/2). :math:`A` is convex; :math:`\lambda^*` is the root of
+    its derivative (scipy's brentq), which is negative at 0 and positive at 1 unless the
+    minimum is at an end. The differences :math:`p - q` come exactly (as in
+    :mod:`klutils.f_divergences`), so nearly identical pairs keep their digits. Measured
+    against 60-digit mpmath (``tests/test_exponential_family.py``; pairs with zeros, entries
+    from 1e-300 to 1, partly disjoint supports, up to 60 outcomes, and pairs from 1e-1 to
+    1e-14 apart): relative error of C below 2e-14, error of :math:`\lambda^*` below 1e-15.
 
     Examples
     --------

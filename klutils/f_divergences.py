@@ -35,16 +35,16 @@ Each is a sum of terms in the difference :math:`d = x - y` of the normalised vec
 :math:`x = p/\sum p`, :math:`y = q/\sum q`: :math:`\tfrac12 |d|` (total variation),
 :math:`(d/\sqrt y)^2` (chi-square), :math:`\tfrac12 d^2/(\sqrt x + \sqrt y)^2` (squared
 Hellinger, the same as :math:`\tfrac12(\sqrt x - \sqrt y)^2` without its cancellation). The
-difference is
-formed as :math:`\big((p - q) + (p\beta - q\alpha)\big)/\big((1+\alpha)(1+\beta)\big)`, with the
-offsets :math:`\alpha = \sum p - 1`, :math:`\beta = \sum q - 1` exact (two :func:`math.fsum`
-each) and the products and sums error-free (Dekker's and Knuth's transformations), so that
-nearly identical inputs, and inputs whose sums are off from 1, keep their digits. Measured
-against exact rational arithmetic (``tests/test_f_divergences.py``, hypothesis drawing
-subnormal entries, entries next to 1, pairs a few ulps apart and sums off by ulps or by up to
-1e-6): relative error below 1e-14 (worst seen 9e-16), or absolute error below
-:math:`10^{-31}(|\sum p - 1| + |\sum q - 1|)` for divergences that small (the offsets' last bits).
-Results beyond the float range are ``inf``, without a warning.
+difference is formed as
+:math:`\big((p - q) + (p\beta - q\alpha)\big)/\big((1+\alpha)(1+\beta)\big)`, with the offsets
+:math:`\alpha = \sum p - 1`, :math:`\beta = \sum q - 1` exact (two :func:`math.fsum` each) and
+the products and sums error-free (Dekker's and Knuth's transformations), so that nearly
+identical inputs, and inputs whose sums are off from 1, keep their digits. Measured against
+exact rational arithmetic (``tests/test_f_divergences.py``, hypothesis drawing subnormal
+entries, entries next to 1, pairs a few ulps apart and sums off by ulps or by up to 1e-6):
+relative error below 1e-14 (worst seen 9e-16), or absolute error below
+:math:`10^{-31}(|\sum p - 1| + |\sum q - 1|)` for divergences that small (the offsets' last
+bits). Results beyond the float range are ``inf``, without a warning.
 
 Examples
 --------
@@ -252,10 +252,10 @@ def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _normalised_pair(p: ArrayLike, q: ArrayLike, axis: int):
-    """Validated ``x = p / sum p``, ``y = q / sum q`` (outcomes last) and ``d = x - y``.
+    r"""Validated ``x = p / sum p``, ``y = q / sum q`` (outcomes last) and ``d = x - y``.
 
-    With :math:`a = 1 + \\alpha` and :math:`b = 1 + \\beta` the sums,
-    :math:`d\\,ab = (p - q) + p\\beta - q\\alpha`: the offsets are exact pairs, the products
+    With :math:`a = 1 + \alpha` and :math:`b = 1 + \beta` the sums,
+    :math:`d\,ab = (p - q) + p\beta - q\alpha`: the offsets are exact pairs, the products
     and the sum error-free transformations, so ``d`` is correctly rounded up to the final
     division (unless a product underflows, below about 1e-290)."""
     (x, _), (y, _) = distributions((p, "p"), (q, "q"), axis=axis)

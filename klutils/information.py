@@ -431,10 +431,10 @@ def fano_error_bound(conditional_entropy: float, n_outcomes: int, *,
     Notes
     -----
     Measured against 50-digit mpmath: relative error below 1e-13 for
-    :math:`H(X \mid Y)` from 1e-200 log K to 0.999999 log K (``tests/test_information_diagram.py``).
-    Closer to :math:`\log K` the right side is flat and the bound is ill-conditioned: a relative
-    change :math:`\epsilon` in the entropy moves it by about
-    :math:`\epsilon / \sqrt{1 - H(X \mid Y) / \log K}`.
+    :math:`H(X \mid Y)` from 1e-300 log K to 0.999999 log K
+    (``tests/test_information_diagram.py``). Closer to :math:`\log K` the right side is flat and
+    the bound is ill-conditioned: a relative change :math:`\epsilon` in the entropy moves it by
+    about :math:`\epsilon / \sqrt{1 - H(X \mid Y) / \log K}`.
 
     Examples
     --------

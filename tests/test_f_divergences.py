@@ -1,7 +1,7 @@
 """Tests of klutils.f_divergences: the family's definition against the named members, each member
-against 50-digit mpmath (hypothesis draws the hard inputs: subnormals, zeros, entries next to 1,
-pairs one ulp apart, unnormalised sums), the inequalities between them where they are tightest,
-and Pinsker's bound."""
+against exact rational arithmetic (hypothesis draws the hard inputs: subnormals, zeros, entries
+next to 1, pairs one ulp apart, unnormalised sums), the inequalities between them where they are
+tightest, and Pinsker's bound."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def test_named_members_reject_bad_input(p, q, message):
             function(p, q)
 
 
-# --- accuracy against mpmath ------------------------------------------------------------------
+# --- accuracy against exact arithmetic --------------------------------------------------------
 
 EDGE_VALUES = [0.0, 5e-324, 1e-310, 1e-300, 1e-20, 1e-9, 0.5, 1 - 2 ** -53, 1.0]
 
