@@ -24,7 +24,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+# Notebooks are executed two at a time into the build's cache first (again when klutils changed);
+# the build then finds them executed. See _ext/execute_notebooks.py.
 book: $(STAMP) ## build the website into _build/html (every notebook runs; warnings fail)
+	$(BIN)/python _ext/execute_notebooks.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The website: $(CURDIR)/_build/html/index.html"
 
@@ -47,17 +50,28 @@ test: lint book browser ## everything: lint, the strict book build, all tests, e
 	$(BIN)/python -m pytest tests klutils --doctest-modules
 	$(BIN)/python -m pytest --nbval-lax chapters
 
-# Headless Chromium for the site test: Debian's package, installed only when missing and only
-# where apt-get can (as root); elsewhere that one test is skipped and says why.
-browser:
-	@command -v chromium >/dev/null 2>&1 || \
+# What the browser tests drive: Debian's chromium and chromedriver, installed only when missing
+# and only where apt-get can (as root), and axe-core from npm (the accessibility rules), into
+# _build/npm. Where one is missing, the tests that need it are skipped and say why.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := _build/npm/node_modules/axe-core/axe.min.js
+
+browser: $(AXE_CORE)
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	    apt-get update -qq >/dev/null 2>&1 && \
-	    apt-get install -y -qq chromium >/dev/null 2>&1 && echo "installed chromium"; } || \
-	  echo "note: chromium is not available; the browser test will be skipped"
+	    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 && \
+	    echo "installed chromium and chromium-driver"; } || \
+	  echo "note: chromium or chromedriver is not available; the browser tests will be skipped"
+
+$(AXE_CORE):
+	@command -v npm >/dev/null 2>&1 && \
+	  npm install --silent --no-save --no-audit --no-fund --prefix _build/npm \
+	    axe-core@$(AXE_CORE_VERSION) >/dev/null 2>&1 && echo "installed axe-core $(AXE_CORE_VERSION)" || \
+	  echo "note: npm could not install axe-core; the accessibility test will be skipped"
 
 lab: $(STAMP) ## JupyterLab on the chapters
-	$(BIN)/jupyter lab chapters
+	$(BIN)/jupyter lab chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP) ## klutils speed against scipy, printed as ratios
 	$(BIN)/python -m klutils.bench

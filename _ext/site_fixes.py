@@ -6,11 +6,32 @@
 * The book loads no widget JavaScript (``nb_ipywidgets_js: {}``, see README), so the widget state
   myst-nb embeds in each page (tens of kilobytes, PNGs included) could never render: it is
   dropped.
+* No button leads nowhere: the repository, issues, edit and launch (Binder) buttons are shown only
+  when ``repository.url`` in ``_config.yml`` is set to a real address (see README, "Publishing").
+  Jupyter Book refuses a repository button without an address, so ``_config.yml`` does not ask
+  for one; this extension turns the buttons on when the address is there.
 """
 
 from __future__ import annotations
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+#: Addresses that are not a published repository: left empty, or the old placeholder.
+UNPUBLISHED = {"", "https://github.com/kl-course/kl-divergence-course"}
+REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button", "use_edit_page_button")
+
+
+def repository_buttons(app, config) -> None:
+    """Show the repository and launch buttons only when a real repository address is set."""
+    options = config.html_theme_options
+    url = str(options.get("repository_url") or "").strip().rstrip("/")
+    if url in UNPUBLISHED:
+        options.pop("repository_url", None)
+        options.pop("launch_buttons", None)
+        for button in REPOSITORY_BUTTONS:
+            options[button] = False
+    else:
+        options["repository_url"] = url
+        options["use_repository_button"] = True
 
 
 def _script_key(script) -> tuple:
@@ -37,5 +58,6 @@ def tidy_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    app.connect("config-inited", repository_buttons)
     app.connect("html-page-context", tidy_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

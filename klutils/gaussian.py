@@ -12,7 +12,7 @@ closest to a distribution in reverse KL, which is also variational inference.
             \mathrm{ELBO}(Q) = \mathbb E_Q[\log \tilde p(X)] + h(Q),
 
   so the Gaussian with the largest ELBO is the one closest to P in reverse KL: fitting a Gaussian
-  to a two-mode mixture (chapter 5) and variational inference of a posterior (chapter 6) are
+  to a two-mode mixture (chapter 6) and variational inference of a posterior (chapter 9) are
   the same computation.
 * The two fits of a Gaussian to a mixture, :func:`gaussian_fits`: the forward one minimises
   KL(P‖Q) and matches P's mean and variance (:func:`mixture_moments`); the reverse one minimises

@@ -434,7 +434,7 @@ def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[
         decorate(ax, xlabel=y_name, ylabel=x_name)
 
 
-# --- a two-mode mixture and its forward and reverse Gaussian fits (chapter 5) -----------------
+# --- a two-mode mixture and its forward and reverse Gaussian fits (chapter 6) -----------------
 
 
 def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike],
@@ -505,7 +505,7 @@ def gaussian_fits_readout(fits: GaussianFits) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-# --- a Beta prior and its posterior after coin flips (chapter 6) ------------------------------
+# --- a Beta prior and its posterior after coin flips (chapter 9) ------------------------------
 
 
 def draw_beta_posterior(ax: Axes, prior: tuple[float, float], posterior: tuple[float, float], *,
@@ -565,7 +565,7 @@ def beta_posterior_readout(a: float, b: float, flips: ArrayLike) -> str:
             f"for comparison, ½ log n = {half_log} nats")
 
 
-# --- a VAE's encoder against its prior (chapter 7) -------------------------------------------
+# --- a VAE's encoder against its prior (chapter 10) -------------------------------------------
 
 
 def draw_vae_kl(ax: Axes, mu: float = 0.0, log_var: float = 0.0) -> None:

@@ -44,7 +44,7 @@ def png_of_fixture():
 
 @pytest.fixture(scope="session")
 def logistic_model():
-    """Chapter 6's one-weight Bayesian logistic regression: ten seeded points, prior N(0, 3^2)."""
+    """Chapter 9's one-weight Bayesian logistic regression: ten seeded points, prior N(0, 3^2)."""
     from klutils.regression import LogisticLogJoint, logistic_data
 
     x, y = logistic_data(10, 2.0, np.random.default_rng(2026))

@@ -85,7 +85,7 @@ def test_nearly_identical_pair_is_seeded_and_has_the_expected_divergence():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_klutils_keeps_full_precision_at_every_closeness(dtype):
-    """What chapter 5 measures: relative error below 1e-13 from far apart to one ulp apart."""
+    """What chapter 6 measures: relative error below 1e-13 from far apart to one ulp apart."""
     for delta in np.logspace(-12, -1, 6):
         p, q = nearly_identical_pair(float(delta), n=30, seed=2, dtype=dtype)
         exact = reference_kl(p, q)

@@ -139,7 +139,7 @@ def test_k2_is_biased_for_a_unit_shift():
 
 @pytest.mark.parametrize("mu", [0.1, 1.0])
 def test_sample_bias_and_spread_agree_with_the_exact_moments(mu):
-    """Schulman's experiment (chapter 7 runs it): q = N(0, 1), p = N(mu, 1)."""
+    """Schulman's experiment (chapter 10 runs it): q = N(0, 1), p = N(mu, 1)."""
     est = normal_estimates(mu, 400_000)
     true = mu**2 / 2
     for name, (mean, std) in exact_moments(mu).items():

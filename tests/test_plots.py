@@ -173,7 +173,7 @@ def test_cross_entropy_readout():
     assert "∞" in plots.cross_entropy_readout(P, [0.5, 0.5, 0.0, 0.0])
 
 
-# --- a two-mode mixture and its Gaussian fits (chapter 5) ------------------------------------
+# --- a two-mode mixture and its Gaussian fits (chapter 6) ------------------------------------
 
 def test_draw_gaussian_fits_draws_p_and_both_fits_in_the_course_colours():
     ax = Figure().subplots()
@@ -202,7 +202,7 @@ def test_gaussian_fits_readout_lists_both_fits_and_both_divergences():
         assert f"{value:.4f} nats" in text
 
 
-# --- a Beta prior and its posterior (chapter 6) -----------------------------------------------
+# --- a Beta prior and its posterior (chapter 9) -----------------------------------------------
 
 def test_beta_posterior_figure_and_readout():
     ax = Figure().subplots()
@@ -219,7 +219,7 @@ def test_beta_posterior_figure_and_readout():
     assert "½ log n = −∞" in plots.beta_posterior_readout(1, 1, [])
 
 
-# --- a VAE's encoder against its prior (chapter 7) -------------------------------------------
+# --- a VAE's encoder against its prior (chapter 10) -------------------------------------------
 
 def test_vae_figure_draws_prior_and_encoder_in_the_course_colours():
     ax = Figure().subplots()

@@ -87,7 +87,7 @@ def test_fit_polynomial_log_likelihood_and_kl_against_scipy():
 
 
 def compare_polynomials(x, y, degrees):
-    """Chapter 6's table, from the functions of klutils.regression."""
+    """Chapter 9's table, from the functions of klutils.regression."""
     fits = [fit_polynomial(x, y, d) for d in degrees]
     table = {"degree": np.array(list(degrees)), "n_params": np.array([f.n_params for f in fits]),
              "log_likelihood": np.array([f.log_likelihood for f in fits]),

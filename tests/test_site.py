@@ -1,59 +1,57 @@
-"""Checks on the built website (`make book` → _build/html): self-contained and readable offline.
+"""Checks on the built website (`make book` -> _build/html): self-contained, widgets complete,
+within its budgets, the whole course downloadable.
 
-`make test` builds the site before running pytest, so these tests read that build; run alone,
-they build it first. The browser test needs Debian's `chromium` (`make test` installs it when
-missing) and is skipped, saying why, where it cannot run.
+These tests read the build and never build it themselves (that takes minutes): without
+_build/html they are skipped and say so. `make test` builds the book first. The browser tests are
+in tests/test_browser.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import html.parser
-import http.server
+import json
 import re
-import shutil
 import subprocess
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import sys
+import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
+from sitekit import ROOT, SITE, pages
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (make test installs Debian's chromium "
-    "when it can); the browser tests need it")
+from klutils._widget_export import read_state_script
+
+pytestmark = [pytest.mark.site]
 
 #: Tags and attributes whose URL the browser loads as part of the page (not links to follow).
 LOADED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
           "video": "src", "embed": "src", "object": "data"}
 LOADED_LINK_RELS = {"stylesheet", "preload", "icon", "modulepreload", "manifest", "prefetch"}
 
+#: The README's budgets for the widgets (issue 15, point 4).
+PAGE_GROWTH_BUDGET = 300_000   # bytes a chapter page's first load may grow by, per page
+SHARED_BUDGET = 1_000_000      # bytes of scripts shared by every page, loaded once
+MOVE_BUDGET = 60_000           # bytes one move of a widget may fetch
+
 
 @pytest.fixture(scope="session")
 def site() -> Path:
-    """The built site, building it first if it is not there."""
+    """The built site; the test is skipped when it is not built."""
     if not (SITE / "index.html").exists():
-        subprocess.run([str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT),
-                        "--warningiserror", "--keep-going"], check=True, cwd=ROOT)
+        pytest.skip("the website is not built: run `make book` first (`make test` does)")
     return SITE
 
 
-def pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html")
-                  if not {"_static", "_sources", "reports"} & set(p.relative_to(site).parts))
-
-
 class _Resources(html.parser.HTMLParser):
-    """Collect the URLs a page loads (scripts, styles, images, frames) and each image's alt."""
+    """Collect the URLs a page loads (scripts, styles, images, frames), each image's alt and
+    every link."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
         self.images: list[tuple[str, str]] = []
+        self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -63,10 +61,22 @@ class _Resources(html.parser.HTMLParser):
             self.urls.append(attributes[LOADED[tag]])
         if tag == "link" and LOADED_LINK_RELS & set((attributes.get("rel") or "").split()):
             self.urls.append(attributes.get("href") or "")
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+
+
+def _parse(page: Path) -> _Resources:
+    parser = _Resources()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
 
 
 def _is_external(url: str) -> bool:
     return bool(re.match(r"^(https?:)?//", url.strip(), re.I))
+
+
+def _local(page: Path, url: str) -> Path:
+    return (page.parent / url.split("?")[0].split("#")[0]).resolve()
 
 
 def test_site_has_every_chapter(site):
@@ -76,13 +86,8 @@ def test_site_has_every_chapter(site):
 
 
 def test_no_page_loads_anything_from_another_site(site):
-    offenders = {}
-    for page in pages(site):
-        parser = _Resources()
-        parser.feed(page.read_text(encoding="utf-8"))
-        external = [url for url in parser.urls if _is_external(url)]
-        if external:
-            offenders[str(page.relative_to(site))] = external
+    offenders = {str(page.relative_to(site)): external for page in pages(site)
+                 if (external := [url for url in _parse(page).urls if _is_external(url)])}
     assert not offenders, f"pages load third-party resources: {offenders}"
 
 
@@ -122,53 +127,6 @@ def test_every_chapter_offers_its_notebook_for_download(site):
         assert f"_sources/chapters/{source.name}" in page, source.name
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
-
-
-@contextlib.contextmanager
-def _serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-SCREENSHOTS = ROOT / "_build" / "screenshots"
-
-#: Console messages that mean something on the page is broken.
-CONSOLE_ERROR = re.compile(r"Uncaught|Error|Failed to load resource|net::ERR_", re.I)
-
-
-def _render(url: str, profile: Path, screenshot: Path, dark: bool = False) -> tuple[str, list[str]]:
-    """Open ``url`` in headless Chromium with every host but 127.0.0.1 unresolvable.
-
-    Returns the rendered DOM and the page's console messages; saves a screenshot.
-    """
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-               "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-               "--window-size=1280,2000", "--virtual-time-budget=10000",
-               f"--screenshot={screenshot}", "--dump-dom", url]
-    if dark:
-        command.insert(1, "--force-dark-mode")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-    console = [line.split("] ", 1)[-1] for line in done.stderr.splitlines() if ":CONSOLE" in line]
-    return done.stdout, console
-
-
-def _visible_text(dom: str) -> str:
-    dom = re.sub(r"<(script|style|mjx-assistive-mml|math)\b.*?</\1>", " ", dom, flags=re.S | re.I)
-    return html.unescape(re.sub(r"<[^>]+>", " ", dom))
-
-
 def test_no_error_or_warning_in_any_output_cell(site):
     """Cell outputs carry no traceback, no error and no Python warning."""
     output = re.compile(r'<div class="cell_output[^"]*"[^>]*>(.*?)</div>\s*</div>', re.S)
@@ -181,63 +139,185 @@ def test_no_error_or_warning_in_any_output_cell(site):
 
 
 def test_every_figure_has_alt_text(site):
-    bad = []
-    for page in (site / "chapters").glob("*.html"):
-        parser = _Resources()
-        parser.feed(page.read_text(encoding="utf-8"))
-        bad += [f"{page.name}: {src}" for src, alt in parser.images
-                if len(alt) < 10 or alt.endswith((".png", ".svg", ".jpg"))]
+    bad = [f"{page.name}: {src}" for page in (site / "chapters").glob("*.html")
+           for src, alt in _parse(page).images
+           if len(alt) < 10 or alt.endswith((".png", ".svg", ".jpg", ".webp"))]
     assert not bad, f"images without alt text: {bad}"
 
 
 def test_every_image_a_page_shows_is_in_the_site(site):
-    missing = []
-    for page in pages(site):
-        parser = _Resources()
-        parser.feed(page.read_text(encoding="utf-8"))
-        for url in parser.urls:
-            if url.startswith("data:") or _is_external(url):
-                continue
-            target = (page.parent / url.split("?")[0].split("#")[0]).resolve()
-            if not target.exists():
-                missing.append(f"{page.relative_to(site)}: {url}")
+    missing = [f"{page.relative_to(site)}: {url}" for page in pages(site)
+               for url in _parse(page).urls
+               if not url.startswith("data:") and not _is_external(url)
+               and not _local(page, url).exists()]
     assert not missing, missing
 
 
-@needs_chromium
-def test_every_page_in_a_browser_without_network(site, tmp_path):
-    """Every page, light and dark theme: math typeset, no raw LaTeX, no console error.
-
-    Screenshots go to _build/screenshots/ for a person to look at.
-    """
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    jobs = [(page, dark) for page in pages(site) for dark in (False, True)]
-    problems = []
-    with _serve(site) as base, ThreadPoolExecutor(max_workers=2) as pool:
-        def visit(job):
-            page, dark = job
-            relative = page.relative_to(site).as_posix()
-            name = relative.replace("/", "__").removesuffix(".html") + ("-dark" if dark else "")
-            dom, console = _render(f"{base}/{relative}", tmp_path / name,
-                                   SCREENSHOTS / f"{name}.png", dark=dark)
-            found = [f"{relative}: console: {m}" for m in console if CONSOLE_ERROR.search(m)]
-            if 'class="math' in page.read_text(encoding="utf-8"):
-                if "<mjx-container" not in dom:
-                    found.append(f"{relative}: no typeset math")
-                text = _visible_text(dom)
-                if "$$" in text or "\\[" in text or "\\mathrm{" in text:
-                    found.append(f"{relative}: raw LaTeX left in the text")
-            return found
-        for found in pool.map(visit, jobs):
-            problems += found
-    assert not problems, problems
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(jobs)
+# ---------------------------------------------------------------------------------------------
+# No button that leads nowhere (issue 15, point 8)
+# ---------------------------------------------------------------------------------------------
 
 
-@needs_chromium
-def test_search_finds_pinsker_in_a_browser(site, tmp_path):
-    with _serve(site) as base:
-        dom, console = _render(f"{base}/search.html?q=Pinsker", tmp_path / "profile",
-                               tmp_path / "search.png")
-    assert "05_properties.html" in dom, "searching for Pinsker does not find chapter 5"
-    assert not [m for m in console if CONSOLE_ERROR.search(m)]
+def test_no_repository_or_binder_button_without_a_repository(site):
+    import yaml
+
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    if url:
+        pytest.skip(f"repository.url is set ({url}): the buttons are meant to be there")
+    found = [f"{page.relative_to(site)}: {link}" for page in pages(site)
+             for link in _parse(page).links
+             if re.search(r"github\.com|mybinder|binder|colab", link, re.I)]
+    assert not found, found
+
+
+def _repository_buttons(url: str) -> dict:
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        from site_fixes import repository_buttons
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+
+    class Config:
+        html_theme_options = {"repository_url": url, "repository_branch": "main",
+                              "launch_buttons": {"binderhub_url": "https://mybinder.org"}}
+
+    repository_buttons(None, Config)
+    return Config.html_theme_options
+
+
+def test_buttons_appear_only_with_a_real_repository_address():
+    for unset in ("", "https://github.com/kl-course/kl-divergence-course/"):
+        options = _repository_buttons(unset)
+        assert "launch_buttons" not in options and "repository_url" not in options
+        assert not options["use_repository_button"] and not options["use_issues_button"]
+    options = _repository_buttons("https://github.com/someone/kl-course")
+    assert options["repository_url"] == "https://github.com/someone/kl-course"
+    assert options["use_repository_button"] and "binderhub_url" in options["launch_buttons"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The widgets' static versions and their budgets (issue 15, points 2-4)
+# ---------------------------------------------------------------------------------------------
+
+_WIDGET = re.compile(r'<div class="kl-widget" data-kl-widget="([0-9a-f]{16})" '
+                     r'data-kl-base="([^"]+)">(.*?)</script></div>', re.S)
+
+
+def _widgets(site: Path) -> list[tuple[Path, str, Path, dict, str]]:
+    """(page, widget id, its folder, its inline data, its markup) of every widget on the site."""
+    found = []
+    for page in (site / "chapters").glob("*.html"):
+        for widget_id, base, markup in _WIDGET.findall(page.read_text(encoding="utf-8")):
+            data = re.search(r'<script type="application/json" class="kl-widget-data">(.*)',
+                             markup, re.S).group(1)
+            found.append((page, widget_id, _local(page, base), json.loads(data), markup))
+    return found
+
+
+def test_chapter_1_shows_its_widget_on_the_website(site):
+    chapter = (site / "chapters" / "01_intuition.html").read_text(encoding="utf-8")
+    assert chapter.count('class="kl-widget"') == 1
+    assert "not shown" not in chapter and "needs a running kernel" not in chapter
+    assert "__KL_WIDGET_BASE__" not in chapter and "InteractiveFigure(" not in chapter
+    for label in ("Q(sun)", "Q(cloud)", "Q(rain)"):
+        assert f">{label}</label>" in chapter
+
+
+def test_every_setting_of_every_widget_is_on_the_site(site):
+    """Following ``next`` from the start reaches exactly the settings the widget renders; each
+    has its figure and its data, and a move fetches at most 60 KB."""
+    widgets = _widgets(site)
+    assert widgets, "no widget on any chapter page"
+    for page, _, folder, data, _ in widgets:
+        assert folder.is_dir(), f"{page.name}: {folder} is missing"
+        seen, todo = set(), [data["start"]]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            state = read_state_script((folder / f"{name}.js").read_bytes())
+            assert state["readout"] and len(state["alt"]) > 20, (page.name, name)
+            assert list(state["next"]) == [c["name"] for c in data["controls"]]
+            for control in data["controls"]:
+                targets = state["next"][control["name"]]
+                assert len(targets) == len(control["texts"]) >= 21
+                todo += targets
+            move = sum((folder / f"{name}{suffix}").stat().st_size for suffix in (".webp", ".js"))
+            assert move <= MOVE_BUDGET, f"{page.name}: setting {name} weighs {move} bytes"
+        assert len(seen) == data["settings"], (page.name, len(seen), data["settings"])
+        files = {p.name for p in folder.iterdir()}
+        assert files == {f"{n}{suffix}" for n in seen for suffix in (".webp", ".js")}
+
+
+def test_widgets_add_at_most_300_kb_to_a_page_and_1_mb_of_shared_files(site):
+    shared = sum((site / "_static" / name).stat().st_size
+                 for name in ("kl-widget.js", "kl-widget.css"))
+    assert shared <= SHARED_BUDGET
+    growth: dict[str, int] = {}
+    for page, _, folder, data, markup in _widgets(site):
+        start = (folder / f"{data['start']}.webp").stat().st_size
+        growth[page.name] = growth.get(page.name, 0) + len(markup.encode()) + start
+    assert growth and all(size <= PAGE_GROWTH_BUDGET for size in growth.values()), growth
+
+
+def test_widget_folders_on_the_site_are_exactly_those_the_pages_use(site):
+    used = {widget_id for _, widget_id, _, _, _ in _widgets(site)}
+    assert {p.name for p in (site / "_static" / "kl-widgets").iterdir()} == used
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole course as one download (issue 15, point 6)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_home_page_links_the_course_archive(site):
+    assert "kl-course.zip" in _parse(site / "intro.html").links
+    assert (site / "kl-course.zip").is_file()
+
+
+def test_the_course_archive_holds_chapters_klutils_requirements_and_a_readme(site):
+    with zipfile.ZipFile(site / "kl-course.zip") as archive:
+        names = set(archive.namelist())
+        readme = archive.read("kl-course/README.md").decode()
+        requirements = archive.read("kl-course/requirements.txt").decode()
+    chapters = {f"kl-course/chapters/{p.name}" for p in (ROOT / "chapters").glob("*.ipynb")}
+    modules = {f"kl-course/{p.relative_to(ROOT).as_posix()}"
+               for p in (ROOT / "klutils").rglob("*.py") if "__pycache__" not in p.parts}
+    assert chapters and chapters <= names and modules <= names
+    assert {"kl-course/requirements.txt", "kl-course/pyproject.toml"} <= names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert requirements == (ROOT / "requirements.txt").read_text()
+    assert "python -m pip install -r requirements.txt" in readme
+    assert "python -m jupyter lab chapters" in readme
+
+
+@pytest.mark.slow
+def test_a_chapter_runs_from_the_unpacked_archive(site, tmp_path, monkeypatch):
+    """Chapter 1 runs top to bottom with the archive's own klutils (not this repository's)."""
+    from nbclient import NotebookClient
+
+    with zipfile.ZipFile(site / "kl-course.zip") as archive:
+        archive.extractall(tmp_path)
+    course = tmp_path / "kl-course"
+    notebook = nbformat.read(course / "chapters" / "01_intuition.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("print(klutils.__file__)"))
+    monkeypatch.setenv("PYTHONPATH", str(course))  # the kernel inherits the environment
+    monkeypatch.delenv("KL_WIDGET_STATES", raising=False)
+    NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(course)}}).execute()
+    printed = notebook.cells[-1].outputs[0]["text"]
+    assert printed.strip().startswith(str(course / "klutils"))
+
+
+def test_a_missing_klutils_gets_a_clear_message():
+    """The first code cell of chapter 1, run where klutils is not installed."""
+    notebook = nbformat.read(ROOT / "chapters" / "01_intuition.ipynb", as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert "import klutils" in first.source
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", first.source], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: This notebook needs klutils")
+    assert "kl-course.zip" in last and "pip install -r requirements.txt" in last
+    assert "During handling" not in done.stderr  # one error, not two chained
