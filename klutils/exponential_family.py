@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
 
+from klutils._series import expm1_minus_t
 from klutils._validation import (
     log_of_base,
     real_array,
@@ -52,7 +53,6 @@ from klutils._validation import (
     single_distribution,
     single_distribution_pair,
 )
-from klutils.estimators import _exp_minus_one_minus
 from klutils.f_divergences import _normalised_pair
 
 __all__ = ["Chernoff", "Tilted", "chernoff_information", "tilt", "tilt_to_mean"]
@@ -220,7 +220,7 @@ def _mixture_terms(x: np.ndarray, y: np.ndarray, d: np.ndarray, r: np.ndarray,
     rc, bc, oc = ratio[common], base[common], other[common]
     direct = weight * rc < -_SERIES_LIMIT
     with np.errstate(over="ignore", invalid="ignore"):  # e^r beyond the floats: not used
-        series = bc * (_exp_minus_one_minus(weight * rc) - weight * _exp_minus_one_minus(rc))
+        series = bc * (expm1_minus_t(weight * rc) - weight * expm1_minus_t(rc))
     geometric = np.exp(weight * rc + np.log(bc)) - weight * oc - (1.0 - weight) * bc
     terms[common] = np.where(direct, geometric, np.where(np.isfinite(series), series,
                                                          geometric))
@@ -241,7 +241,7 @@ def _mixture_slope(x: np.ndarray, y: np.ndarray, d: np.ndarray, r: np.ndarray,
     near = common & (np.abs(r) <= _SERIES_LIMIT)
     far = common & ~near
     rn, yn = r[near], y[near]
-    near_sum = float(np.sum(yn * (rn * np.expm1(lam * rn) - _exp_minus_one_minus(rn))))
+    near_sum = float(np.sum(yn * (rn * np.expm1(lam * rn) - expm1_minus_t(rn))))
     with np.errstate(over="ignore"):
         far_sum = float(np.sum(r[far] * np.exp(lam * r[far] + np.log(y[far]))))
     elsewhere = ~near

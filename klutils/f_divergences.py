@@ -38,7 +38,8 @@ Hellinger, the same as :math:`\tfrac12(\sqrt x - \sqrt y)^2` without its cancell
 difference is formed as
 :math:`\big((p - q) + (p\beta - q\alpha)\big)/\big((1+\alpha)(1+\beta)\big)`, with the offsets
 :math:`\alpha = \sum p - 1`, :math:`\beta = \sum q - 1` exact (two :func:`math.fsum` each) and
-the products and sums error-free (Dekker's and Knuth's transformations), so that nearly
+the products and sums error-free (Dekker's and Knuth's transformations,
+:func:`klutils._series.two_product` and :func:`klutils._series.two_sum`), so that nearly
 identical inputs, and inputs whose sums are off from 1, keep their digits. Measured against
 exact rational arithmetic (``tests/test_f_divergences.py``, hypothesis drawing subnormal
 entries, entries next to 1, pairs a few ulps apart and sums off by ulps or by up to 1e-6):
@@ -67,12 +68,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from klutils._series import two_product, two_sum
 from klutils._validation import (
     as_result,
+    check_keepdims,
     distributions,
     function,
     real_array,
     real_number,
+    reduced_shape,
 )
 from klutils.divergences import js_divergence, kl_divergence
 
@@ -137,7 +141,8 @@ GENERATORS: dict[str, Generator] = {
 
 
 def f_divergence(p: ArrayLike, q: ArrayLike, generator: Generator | Callable, *,
-                 slope_at_infinity: float | None = None, axis: int = -1) -> float | np.ndarray:
+                 slope_at_infinity: float | None = None, axis: int | None = -1,
+                 keepdims: bool = False) -> float | np.ndarray:
     r"""The f-divergence :math:`D_f(P \,\|\, Q) = \sum_x q(x) f(p(x)/q(x))`, from its definition.
 
     Parameters
@@ -152,8 +157,11 @@ def f_divergence(p: ArrayLike, q: ArrayLike, generator: Generator | Callable, *,
         :math:`\lim_{t\to\infty} f(t)/t`, what an outcome with :math:`q = 0 < p` costs per unit
         of :math:`p` (``inf`` allowed). Taken from ``generator`` when it is a
         :class:`Generator`; required for a plain function when some such outcome occurs.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
+    axis : int or None, optional
+        The axis of the broadcast shape along which each distribution lies (default: the last);
+        None reads the whole (broadcast) arrays as one pair, as :func:`klutils.kl_divergence`.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1, as numpy's reductions do.
 
     Returns
     -------
@@ -190,6 +198,7 @@ def f_divergence(p: ArrayLike, q: ArrayLike, generator: Generator | Callable, *,
         f, slope = function(generator, "generator"), slope_at_infinity
         if slope is not None:
             slope = real_number(slope, "slope_at_infinity", allow_infinite=True)
+    keepdims = check_keepdims(keepdims)
     (x, x_sum), (y, y_sum) = distributions((p, "p"), (q, "q"), axis=axis)
     x = x / x_sum[..., None]
     y = y / y_sum[..., None]
@@ -219,7 +228,15 @@ def f_divergence(p: ArrayLike, q: ArrayLike, generator: Generator | Callable, *,
     scale = np.abs(terms).sum(axis=-1)
     if np.any(total < -1e-12 * np.where(np.isfinite(scale), scale, 0.0)):
         raise ValueError("the sum is negative: the generator is not convex with f(1) = 0")
-    return as_result(np.maximum(total, 0.0))
+    return _finish(np.maximum(total, 0.0), (p, q), axis, keepdims)
+
+
+def _finish(values: np.ndarray, inputs: tuple, axis: int | None,
+            keepdims: bool) -> float | np.ndarray:
+    """Batch-shaped ``values`` as the result: the reduced axis put back when ``keepdims``."""
+    ndim = max(np.ndim(value) for value in inputs)
+    index = None if axis is None else int(axis) % ndim  # axis was checked with the inputs
+    return as_result(reduced_shape(np.asarray(values), ndim, index, keepdims))
 
 
 def _offsets(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,46 +249,29 @@ def _offsets(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.reshape(hi, shape), np.reshape(lo, shape)
 
 
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a + b`` and its rounding error (Knuth's TwoSum): ``s + e == a + b`` exactly."""
-    s = a + b
-    b_virtual = s - a
-    return s, (a - (s - b_virtual)) + (b - b_virtual)
-
-
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``a * b`` and its rounding error (Dekker's TwoProduct; exact unless the product
-    underflows)."""
-    product = a * b
-    a_hi = a * 134217729.0
-    a_hi = a_hi - (a_hi - a)
-    b_hi = b * 134217729.0
-    b_hi = b_hi - (b_hi - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    return product, ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-
-
-def _normalised_pair(p: ArrayLike, q: ArrayLike, axis: int):
+def _normalised_pair(p: ArrayLike, q: ArrayLike, axis: int | None, keepdims: bool = False):
     r"""Validated ``x = p / sum p``, ``y = q / sum q`` (outcomes last) and ``d = x - y``.
 
     With :math:`a = 1 + \alpha` and :math:`b = 1 + \beta` the sums,
     :math:`d\,ab = (p - q) + p\beta - q\alpha`: the offsets are exact pairs, the products
     and the sum error-free transformations, so ``d`` is correctly rounded up to the final
     division (unless a product underflows, below about 1e-290)."""
+    check_keepdims(keepdims)
     (x, _), (y, _) = distributions((p, "p"), (q, "q"), axis=axis)
     alpha, alpha_lo = _offsets(x)
     beta, beta_lo = _offsets(y)
-    total, error = _two_sum(x, -y)
+    total, error = two_sum(x, -y)
     for a, b in ((x, beta), (-y, alpha)):
-        product, product_error = _two_product(a, b)
-        total, sum_error = _two_sum(total, product)
+        product, product_error = two_product(a, b)
+        total, sum_error = two_sum(total, product)
         error = error + sum_error + product_error
     error = error + (x * beta_lo - y * alpha_lo)
     d = (total + error) / ((1.0 + alpha) * (1.0 + beta))
     return x / (1.0 + alpha), y / (1.0 + beta), d
 
 
-def total_variation(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np.ndarray:
+def total_variation(p: ArrayLike, q: ArrayLike, *, axis: int | None = -1,
+                    keepdims: bool = False) -> float | np.ndarray:
     r"""Total variation distance :math:`\mathrm{TV}(P, Q) = \tfrac12 \sum_i |p_i - q_i|`.
 
     The f-divergence of :math:`f(t) = \tfrac12 |t - 1|`, and the largest difference
@@ -283,8 +283,11 @@ def total_variation(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np
     p, q : array_like
         Distributions along ``axis`` (summing to 1 within 1e-6), validated like
         :func:`klutils.kl_divergence`; batch shapes broadcast.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
+    axis : int or None, optional
+        The axis of the broadcast shape along which each distribution lies (default: the last);
+        None reads the whole (broadcast) arrays as one pair, as :func:`klutils.kl_divergence`.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1, as numpy's reductions do.
 
     Returns
     -------
@@ -304,11 +307,12 @@ def total_variation(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np
     >>> total_variation([[0.5, 0.5], [0.2, 0.8]], [0.5, 0.5]).round(12).tolist()
     [0.0, 0.3]
     """
-    _, _, d = _normalised_pair(p, q, axis)
-    return as_result(np.minimum(0.5 * np.abs(d).sum(axis=-1), 1.0))
+    _, _, d = _normalised_pair(p, q, axis, keepdims)
+    return _finish(np.minimum(0.5 * np.abs(d).sum(axis=-1), 1.0), (p, q), axis, keepdims)
 
 
-def chi_square_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np.ndarray:
+def chi_square_divergence(p: ArrayLike, q: ArrayLike, *, axis: int | None = -1,
+                          keepdims: bool = False) -> float | np.ndarray:
     r"""Pearson's chi-square divergence :math:`\chi^2(P \,\|\, Q) = \sum_i (p_i - q_i)^2 / q_i`.
 
     The f-divergence of :math:`f(t) = (t - 1)^2`: the variance under Q of the likelihood ratio
@@ -319,8 +323,11 @@ def chi_square_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> floa
     ----------
     p, q : array_like
         Distributions along ``axis`` (summing to 1 within 1e-6); batch shapes broadcast.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
+    axis : int or None, optional
+        The axis of the broadcast shape along which each distribution lies (default: the last);
+        None reads the whole (broadcast) arrays as one pair, as :func:`klutils.kl_divergence`.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1, as numpy's reductions do.
 
     Returns
     -------
@@ -339,14 +346,16 @@ def chi_square_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> floa
     >>> chi_square_divergence([0.5, 0.5], [1.0, 0.0])
     inf
     """
-    _, y, d = _normalised_pair(p, q, axis)
+    _, y, d = _normalised_pair(p, q, axis, keepdims)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scaled = d / np.sqrt(y)  # (d / sqrt(y))^2: d * d would underflow where y is tiny
         terms = np.where(d == 0.0, 0.0, np.where(y == 0.0, np.inf, scaled * scaled))
-        return as_result(terms.sum(axis=-1))  # beyond the float range: inf
+        values = terms.sum(axis=-1)  # beyond the float range: inf
+    return _finish(values, (p, q), axis, keepdims)
 
 
-def squared_hellinger(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np.ndarray:
+def squared_hellinger(p: ArrayLike, q: ArrayLike, *, axis: int | None = -1,
+                      keepdims: bool = False) -> float | np.ndarray:
     r"""Squared Hellinger distance :math:`H^2(P, Q) = \tfrac12 \sum_i (\sqrt{p_i} - \sqrt{q_i})^2`.
 
     The f-divergence of :math:`f(t) = \tfrac12 (\sqrt t - 1)^2`, equal to
@@ -358,8 +367,11 @@ def squared_hellinger(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | 
     ----------
     p, q : array_like
         Distributions along ``axis`` (summing to 1 within 1e-6); batch shapes broadcast.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
+    axis : int or None, optional
+        The axis of the broadcast shape along which each distribution lies (default: the last);
+        None reads the whole (broadcast) arrays as one pair, as :func:`klutils.kl_divergence`.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1, as numpy's reductions do.
 
     Returns
     -------
@@ -383,11 +395,11 @@ def squared_hellinger(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | 
     >>> round(squared_hellinger([0.5, 0.5], [0.9, 0.1]), 6)
     0.105573
     """
-    x, y, d = _normalised_pair(p, q, axis)
+    x, y, d = _normalised_pair(p, q, axis, keepdims)
     root_sum = np.sqrt(x) + np.sqrt(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(d == 0.0, 0.0, 0.5 * (d / root_sum) ** 2)
-    return as_result(np.minimum(terms.sum(axis=-1), 1.0))
+    return _finish(np.minimum(terms.sum(axis=-1), 1.0), (p, q), axis, keepdims)
 
 
 def pinsker_bound(kl: ArrayLike) -> float | np.ndarray:
@@ -439,15 +451,19 @@ class FDivergences(NamedTuple):
     jensen_shannon: float | np.ndarray
 
 
-def f_divergences(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> FDivergences:
+def f_divergences(p: ArrayLike, q: ArrayLike, *, axis: int | None = -1,
+                  keepdims: bool = False) -> FDivergences:
     """All six f-divergences of P from Q, each by its accurate implementation.
 
     Parameters
     ----------
     p, q : array_like
         Distributions along ``axis`` (summing to 1 within 1e-6); batch shapes broadcast.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
+    axis : int or None, optional
+        The axis of the broadcast shape along which each distribution lies (default: the last);
+        None reads the whole (broadcast) arrays as one pair, as :func:`klutils.kl_divergence`.
+    keepdims : bool, optional
+        Keep the reduced axis with length 1, as numpy's reductions do.
 
     Returns
     -------
@@ -465,7 +481,8 @@ def f_divergences(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> FDivergences
     >>> [round(v, 4) for v in f_divergences([0.2, 0.3, 0.5], [0.6, 0.3, 0.1])]
     [0.585, 0.4982, 1.8667, 0.13, 0.4, 0.1251]
     """
-    return FDivergences(kl_divergence(p, q, axis=axis), kl_divergence(q, p, axis=axis),
-                        chi_square_divergence(p, q, axis=axis),
-                        squared_hellinger(p, q, axis=axis), total_variation(p, q, axis=axis),
-                        js_divergence(p, q, axis=axis))
+    options = {"axis": axis, "keepdims": keepdims}
+    return FDivergences(kl_divergence(p, q, **options), kl_divergence(q, p, **options),
+                        chi_square_divergence(p, q, **options),
+                        squared_hellinger(p, q, **options), total_variation(p, q, **options),
+                        js_divergence(p, q, **options))

@@ -119,6 +119,59 @@ def test_two_variable_functions_reject_bad_tables(table, message):
             function(table)
 
 
+def exact_mutual_information(joint) -> mpmath.mpf:
+    """I(X; Y) in nats at 50 digits, from the float table's exact values (divided by its sum)."""
+    with mpmath.workdps(50):
+        rows = [[mpmath.mpf(float(v)) for v in row] for row in joint]
+        total = mpmath.fsum(mpmath.fsum(row) for row in rows)
+        px = [mpmath.fsum(row) / total for row in rows]
+        py = [mpmath.fsum(row[j] for row in rows) / total for j in range(len(rows[0]))]
+        return mpmath.fsum(v / total * mpmath.log(v / total / (px[i] * py[j]))
+                           for i, row in enumerate(rows) for j, v in enumerate(row) if v > 0)
+
+
+@pytest.mark.parametrize("shape, concentration", [((3, 2), 1.0), ((2, 7), 0.1), ((20, 20), 0.05),
+                                                  ((4, 4), 200.0)])
+def test_mutual_information_against_mpmath(shape, concentration):
+    """Relative error below 1e-13, or eps sqrt(2 I) absolute (the rounding of the conditional
+    distributions) for nearly independent tables; also tables with subnormal cells, whose
+    product of marginals would underflow."""
+    tables = list(random_tables(2, 30, shape, concentration))
+    tables.append(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 5e-324]]))
+    tables.append(np.array([[1 - 2e-300, 1e-300], [1e-300, 0.0]]))
+    tables.append(np.outer([0.3, 0.7], [0.2, 0.8]) * (1 + 1e-13 * np.array([[1, -1], [-1, 1]])))
+    for table in tables:
+        exact = exact_mutual_information(table)
+        got = mutual_information(table)
+        assert abs(got - exact) <= 1e-13 * exact + 2.3e-16 * mpmath.sqrt(2 * exact) + 1e-320
+
+
+def test_stacks_of_tables_give_one_value_per_table():
+    """A stack along the leading axes (as numpy.linalg stacks matrices) equals table by table."""
+    stack = random_tables(3, 12, (3, 4), 0.5).reshape(2, 6, 3, 4)
+    for function in (mutual_information, joint_entropy, bayes_error,
+                     lambda t: conditional_entropy(t, given="y", base=2)):
+        got = function(stack)
+        assert got.shape == (2, 6)
+        expected = [[function(table) for table in row] for row in stack]
+        np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
+    d = information_diagram(stack)
+    assert all(np.shape(value) == (2, 6) for value in d)
+    px, py = marginals(stack)
+    assert px.shape == (2, 6, 3) and py.shape == (2, 6, 4)
+    np.testing.assert_allclose(fano_error_bound(d.h_x_given_y, 3),
+                               [[fano_error_bound(h, 3) for h in row] for row in d.h_x_given_y],
+                               rtol=0, atol=0)
+
+
+def test_tables_off_from_one_are_divided_by_their_sum():
+    table = np.array(UMBRELLA) * (1 + 9e-7)
+    for function in (mutual_information, joint_entropy, bayes_error, conditional_entropy):
+        assert function(table) == pytest.approx(function(UMBRELLA), rel=1e-15)
+    assert np.sum(channel_joint([0.2, 0.3, 0.5 + 9e-7], [[0.5, 0.5 + 9e-7]] * 3)) == \
+        pytest.approx(1.0, rel=1e-15)
+
+
 # --- channels and the data-processing inequality ----------------------------------------------
 
 def test_channel_joint_by_hand_and_composition():
