@@ -41,10 +41,10 @@ from numpy.typing import ArrayLike
 
 from klutils._validation import (
     as_result,
+    distributions,
     function,
     positive_number,
     real_array,
-    single_distribution,
 )
 
 __all__ = [
@@ -100,13 +100,15 @@ def fisher_bernoulli(p: ArrayLike, *, coordinates: str = "probability") -> float
     return as_result(variance if kind == "log-odds" else 1.0 / variance)
 
 
-def fisher_categorical(p: ArrayLike, *, coordinates: str = "logits") -> np.ndarray:
+def fisher_categorical(p: ArrayLike, *, coordinates: str = "logits",
+                       axis: int = -1) -> np.ndarray:
     r"""Fisher information matrix of a categorical distribution over K outcomes.
 
     Parameters
     ----------
     p : array_like
-        The probabilities (1-D, summing to 1 within 1e-6), all positive.
+        The probabilities along ``axis`` (summing to 1 within 1e-6; divided by their sum), all
+        positive; other axes are a batch.
     coordinates : {"logits", "probabilities"}, optional
         ``"logits"``: :math:`p = \mathrm{softmax}(z)` with K logits z, and
         :math:`I = \mathrm{diag}(p) - p p^\top` (K x K; singular along :math:`(1, \dots, 1)`,
@@ -114,11 +116,15 @@ def fisher_categorical(p: ArrayLike, *, coordinates: str = "logits") -> np.ndarr
         K - 1 probabilities, the last being one minus their sum, and
         :math:`I = \mathrm{diag}(1/p_i) + (1/p_K)\, \mathbf{1}\mathbf{1}^\top`
         ((K-1) x (K-1)).
+    axis : int, optional
+        The axis of the outcomes (default: the last).
 
     Returns
     -------
     numpy.ndarray
-        The matrix, symmetric and positive semi-definite.
+        The matrix, symmetric and positive semi-definite; for a batch, shape
+        ``(*batch, K, K)`` (or ``K - 1``): the matrices' axes last, as :mod:`numpy.linalg`
+        stacks them.
 
     Raises
     ------
@@ -134,25 +140,33 @@ def fisher_categorical(p: ArrayLike, *, coordinates: str = "logits") -> np.ndarr
     >>> fisher_categorical([0.2, 0.3, 0.5], coordinates="probabilities").round(4).tolist()
     [[7.0, 2.0], [2.0, 5.3333]]
     """
-    x = single_distribution(p, "p")
     kind = _choice(coordinates, "coordinates", ("logits", "probabilities"))
-    if len(x) < 2 or np.any(x <= 0):
+    if axis is None:
+        raise ValueError("axis must be an integer: the axis of the outcomes")
+    ((x, sums),) = distributions((p, "p"), axis=axis)
+    if x.shape[-1] < 2 or np.any(x <= 0):
         raise ValueError("p must have at least two outcomes, each of positive probability")
-    x = x / x.sum()
+    x = x / sums[..., None]
     if kind == "logits":
-        return np.diag(x) - np.outer(x, x)
-    return np.diag(1.0 / x[:-1]) + 1.0 / x[-1]
+        return _diagonal(x) - x[..., :, None] * x[..., None, :]
+    return _diagonal(1.0 / x[..., :-1]) + (1.0 / x[..., -1])[..., None, None]
 
 
-def fisher_normal(sigma: float, *, coordinates: str = "mu, sigma") -> np.ndarray:
+def _diagonal(values: np.ndarray) -> np.ndarray:
+    """Diagonal matrices with ``values`` (along the last axis) on their diagonals."""
+    k = values.shape[-1]
+    return values[..., :, None] * np.eye(k)
+
+
+def fisher_normal(sigma: ArrayLike, *, coordinates: str = "mu, sigma") -> np.ndarray:
     r"""Fisher information matrix of a normal distribution :math:`N(\mu, \sigma^2)`.
 
     It does not depend on :math:`\mu`.
 
     Parameters
     ----------
-    sigma : float
-        The standard deviation, positive.
+    sigma : float or array_like
+        The standard deviation, positive (an array gives one matrix per entry).
     coordinates : {"mu, sigma", "mu, log sigma"}, optional
         The parameters: :math:`(\mu, \sigma)` give :math:`\mathrm{diag}(1/\sigma^2,
         2/\sigma^2)`; :math:`(\mu, \log\sigma)` give :math:`\mathrm{diag}(1/\sigma^2, 2)`.
@@ -160,7 +174,7 @@ def fisher_normal(sigma: float, *, coordinates: str = "mu, sigma") -> np.ndarray
     Returns
     -------
     numpy.ndarray
-        The 2 x 2 matrix.
+        The 2 x 2 matrix; for an array of ``sigma``, shape ``(*sigma.shape, 2, 2)``.
 
     Raises
     ------
@@ -172,9 +186,11 @@ def fisher_normal(sigma: float, *, coordinates: str = "mu, sigma") -> np.ndarray
     >>> fisher_normal(2.0).tolist(), fisher_normal(2.0, coordinates="mu, log sigma").tolist()
     ([[0.25, 0.0], [0.0, 0.5]], [[0.25, 0.0], [0.0, 2.0]])
     """
-    s = positive_number(sigma, "sigma")
+    s = real_array(sigma, "sigma", low=0.0, low_open=True)
     kind = _choice(coordinates, "coordinates", ("mu, sigma", "mu, log sigma"))
-    return np.diag([1.0 / s**2, 2.0 / s**2 if kind == "mu, sigma" else 2.0])
+    precision = 1.0 / (s * s)
+    second = 2.0 * precision if kind == "mu, sigma" else np.full_like(s, 2.0)
+    return _diagonal(np.stack([precision, second], axis=-1))
 
 
 def quadratic_kl(fisher: ArrayLike, delta: ArrayLike) -> float | np.ndarray:

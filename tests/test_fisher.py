@@ -200,3 +200,26 @@ def test_quadratic_kl_shapes():
 def test_bad_input_is_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_batches_give_one_matrix_per_distribution():
+    """A batch of distributions (any axis) or of standard deviations: the matrices' axes last,
+    each equal to the single call."""
+    rng = np.random.default_rng(4)
+    batch = rng.dirichlet(np.ones(4), size=(2, 5))
+    for coordinates in ["logits", "probabilities"]:
+        stacked = fisher_categorical(batch, coordinates=coordinates)
+        moved = fisher_categorical(np.moveaxis(batch, -1, 0), coordinates=coordinates, axis=0)
+        size = 4 if coordinates == "logits" else 3
+        assert stacked.shape == (2, 5, size, size)
+        for index in np.ndindex(2, 5):
+            single = fisher_categorical(batch[index], coordinates=coordinates)
+            np.testing.assert_array_equal(stacked[index], single)
+            np.testing.assert_array_equal(moved[index], single)
+    sigmas = np.array([[0.5, 1.0, 3.0]])
+    for coordinates in ["mu, sigma", "mu, log sigma"]:
+        stacked = fisher_normal(sigmas, coordinates=coordinates)
+        assert stacked.shape == (1, 3, 2, 2)
+        for j, sigma in enumerate(sigmas[0]):
+            np.testing.assert_array_equal(stacked[0, j],
+                                          fisher_normal(float(sigma), coordinates=coordinates))
