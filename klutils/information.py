@@ -77,6 +77,15 @@ def joint_tables(joint: ArrayLike) -> np.ndarray:
     Each table must be non-negative and sum to 1 within the tolerance of its dtype
     (:func:`klutils._validation.sum_tolerance`); a sum that is not exactly 1 is divided out
     (with :func:`math.fsum`), so that every quantity is that of one normalised table.
+
+    Examples
+    --------
+    >>> joint_tables([[[0.5, 0.5]], [[0.2, 0.8]]]).shape  # two tables of one row, two columns
+    (2, 1, 2)
+    >>> joint_tables([[0.5, 0.6]])
+    Traceback (most recent call last):
+    ...
+    ValueError: joint must sum to 1 along the whole array (within 1e-06); sum = 1.1
     """
     source = np.asarray(_real_source(joint, "joint"))
     if source.ndim < 2:
