@@ -656,7 +656,7 @@ def draw_information_diagram(ax: Axes, joint: ArrayLike, *, x_name: str = "X",
     >>> [tick.get_text() for tick in ax.get_yticklabels()]
     ['H(X, Y)', 'H(Y)', 'H(X)']
     """
-    d = information_diagram(joint, base=base)
+    d = information_diagram(joint_table(joint), base=base)  # one table, not a stack
     unit = unit_name(base)
     x_only, both, y_only = d.h_x_given_y, d.mutual_information, d.h_y_given_x
     segments = [  # (row, start, width, colour, name)

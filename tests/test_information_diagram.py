@@ -290,3 +290,14 @@ def test_bayes_error_by_hand():
 def test_fano_rejects_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         fano_error_bound(*args)
+
+
+def test_the_diagram_is_drawn_for_one_table_only():
+    from matplotlib.figure import Figure
+
+    from klutils.plots import draw_information_diagram
+
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match="single 2-D table"):
+        draw_information_diagram(ax, random_tables(0, 2, (2, 2)))
+    assert not ax.patches
