@@ -549,7 +549,7 @@ def _fano_root(h: float, k: int) -> float:
         e = h  # brentq cannot bracket a root among subnormals; fixed point of e (1 - log e
         for _ in range(100):  # + log(k - 1)) = h, each step shrinking the error ~ 1/log(1/e)
             previous, e = e, h / (1.0 + math.log(k - 1) - math.log(e))
-            if e == previous:
+            if e == previous or e == 0.0:  # 0.0: the bound is below the smallest subnormal
                 break
         return e
     if excess(top) <= 0.0:

@@ -301,3 +301,13 @@ def test_the_diagram_is_drawn_for_one_table_only():
     with pytest.raises(ValueError, match="single 2-D table"):
         draw_information_diagram(ax, random_tables(0, 2, (2, 2)))
     assert not ax.patches
+
+
+def test_fano_bound_for_subnormal_doubt():
+    """Where brentq cannot bracket (H subnormal), the fixed point; below the smallest
+    subnormal, 0."""
+    assert fano_error_bound(5e-324, 2) == 0.0
+    for h in [1e-310, 1e-200, 1e-101]:
+        e = fano_error_bound(h, 2)
+        residual = -e * math.log(e) - (1 - e) * math.log1p(-e) - h
+        assert abs(residual) <= 1e-15 * h + 1000 * 5e-324  # subnormal e: ulps x log(1/e)
