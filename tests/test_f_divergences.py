@@ -301,3 +301,26 @@ def test_pinsker_bound_values_and_errors():
         pinsker_bound([0.1, math.nan])
     with pytest.raises(ValueError, match="real"):
         pinsker_bound("0.1")
+
+
+def test_axis_none_keepdims_and_bad_options_as_kl_divergence():
+    """The axis semantics of klutils.kl_divergence: broadcast first, reduce along ``axis`` of
+    the broadcast shape (None: the whole array); ``keepdims`` keeps it with length 1."""
+    p, q = random_pairs(7, 6, 5)
+    for function in [*NAMED.values(),
+                     lambda a, b, **o: f_divergence(a, b, GENERATORS["squared_hellinger"], **o)]:
+        whole = function(p / 6, q / 6, axis=None)
+        assert whole == pytest.approx(function((p / 6).ravel(), (q / 6).ravel()), rel=1e-14)
+        kept = function(p, q, keepdims=True)
+        assert kept.shape == (6, 1)
+        np.testing.assert_array_equal(kept[:, 0], function(p, q))
+        assert function(p.T, q.T, axis=0, keepdims=True).shape == (1, 6)
+        assert np.shape(function(p / 6, q / 6, axis=None, keepdims=True)) == (1, 1)
+        with pytest.raises(ValueError, match="keepdims must be True or False"):
+            function(p, q, keepdims=1)
+        with pytest.raises(ValueError, match="axis 2 is out of range"):
+            function(p, q, axis=2)
+        with pytest.raises(ValueError, match="axis must be a single integer"):
+            function(p, q, axis=(0, 1))
+    every = f_divergences(p, q, keepdims=True)
+    assert all(np.shape(value) == (6, 1) for value in every)
