@@ -47,11 +47,11 @@ from scipy import optimize
 
 from klutils._series import expm1_minus_t
 from klutils._validation import (
+    distributions,
     log_of_base,
     real_array,
     real_number,
     single_distribution,
-    single_distribution_pair,
 )
 from klutils.f_divergences import _normalised_pair
 
@@ -249,7 +249,8 @@ def _mixture_slope(x: np.ndarray, y: np.ndarray, d: np.ndarray, r: np.ndarray,
     return near_sum + far_sum + balance
 
 
-def chernoff_information(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> Chernoff:
+def chernoff_information(p: ArrayLike, q: ArrayLike, *, base: float | None = None,
+                         axis: int = -1) -> Chernoff:
     r"""Chernoff information :math:`C(P, Q) = -\min_{0 \le \lambda \le 1} \log \sum_x
     p(x)^\lambda q(x)^{1-\lambda}`, and the minimising :math:`\lambda^*`.
 
@@ -261,15 +262,19 @@ def chernoff_information(p: ArrayLike, q: ArrayLike, *, base: float | None = Non
     Parameters
     ----------
     p, q : array_like
-        Two distributions over the same outcomes (1-D, summing to 1 within 1e-6; used divided
-        by their sums).
+        Distributions over the same outcomes along ``axis`` (summing to 1 within 1e-6; used
+        divided by their sums); the other axes are a batch and broadcast, as in
+        :func:`klutils.kl_divergence`.
     base : float or None, optional
         None (default) gives nats, 2 gives bits.
+    axis : int, optional
+        The axis of the outcomes (default: the last).
 
     Returns
     -------
     Chernoff
-        ``(information, weight)``: C (``inf`` when P and Q have disjoint supports) and
+        ``(information, weight)``, floats for one pair, arrays of the batch shape for a batch
+        (each pair solved on its own): C (``inf`` when P and Q have disjoint supports) and
         :math:`\lambda^*` (0.5 when P = Q, where every :math:`\lambda` is optimal). When only
         part of the supports overlap, the sum is taken over the common support and its limits
         at 0 and 1, so :math:`\lambda^*` can be 0 or 1.
@@ -301,8 +306,21 @@ def chernoff_information(p: ArrayLike, q: ArrayLike, *, base: float | None = Non
     >>> chernoff_information([1.0, 0.0], [0.0, 1.0]).information
     inf
     """
-    single_distribution_pair(p, q)
     divisor = log_of_base(base)
+    if axis is None:
+        raise ValueError("axis must be an integer: the axis of the outcomes")
+    ((rows_p, _), (rows_q, _)) = distributions((p, "p"), (q, "q"), axis=axis)
+    if rows_p.ndim == 1:
+        return _chernoff_pair(rows_p, rows_q, divisor)
+    batch = rows_p.shape[:-1]
+    information, weight = np.empty(batch), np.empty(batch)
+    for index in np.ndindex(batch):
+        information[index], weight[index] = _chernoff_pair(rows_p[index], rows_q[index], divisor)
+    return Chernoff(information, weight)
+
+
+def _chernoff_pair(p: np.ndarray, q: np.ndarray, divisor: float) -> Chernoff:
+    """C and lambda* of one validated pair of 1-D distributions, C divided by ``divisor``."""
     x, y, d = _normalised_pair(p, q, -1)
     common = (x > 0) & (y > 0)
     if not common.any():

@@ -264,7 +264,8 @@ def test_chernoff_units_and_bad_input():
     bits = chernoff_information([0.5, 0.5], [0.9, 0.1], base=2)
     assert bits.information == pytest.approx(nats.information / math.log(2), rel=1e-15)
     for p, q, message in [([0.5, 0.5], [0.2, 0.3, 0.5], "same number"),
-                          ([[0.5, 0.5]], [0.5, 0.5], "1-D"), ([0.5, 0.6], [0.5, 0.5], "sum")]:
+                          ([[0.5, 0.5], [0.5, 0.5]], [0.5, 0.5, 0.0], "same number"),
+                          ([0.5, 0.6], [0.5, 0.5], "sum"), (0.5, [0.5, 0.5], "distribution")]:
         with pytest.raises(ValueError, match=message):
             chernoff_information(p, q)
     with pytest.raises(ValueError, match="base"):
@@ -290,3 +291,19 @@ def test_chernoff_is_the_error_exponent_of_the_symmetric_test():
     assert abs(rates[-1] - c) < 0.01 * kl_bernoulli(p, q)
     small = probability_correct_decision(p, q, 200)  # the same decision, counted by klutils
     assert 1 - small == pytest.approx(math.exp(-rates[0] * 200), rel=0.6)
+
+
+def test_chernoff_batches_are_each_pair_on_its_own():
+    rng = np.random.default_rng(9)
+    p = rng.dirichlet(np.full(4, 0.3), size=(3, 2))
+    q = rng.dirichlet(np.ones(4), size=2)  # broadcast against p's batch
+    c = chernoff_information(p, q)
+    assert c.information.shape == c.weight.shape == (3, 2)
+    for i, j in np.ndindex(3, 2):
+        single = chernoff_information(p[i, j], q[j])
+        assert (c.information[i, j], c.weight[i, j]) == (single.information, single.weight)
+    moved = chernoff_information(np.moveaxis(p, -1, 0), q.T[:, None, :], axis=0)
+    np.testing.assert_array_equal(moved.information, c.information)
+    assert chernoff_information([[1.0, 0.0]], [0.0, 1.0]).information.tolist() == [np.inf]
+    with pytest.raises(ValueError, match="axis must be an integer"):
+        chernoff_information(p, q, axis=None)
