@@ -1,6 +1,6 @@
-r"""Discrete distributions: building them from others (one-hot labels, mixing with the
-uniform, merging outcomes), and the total variation distance with Pinsker's bound,
-:math:`\mathrm{TV}(P, Q) \le \sqrt{\mathrm{KL}(P \,\|\, Q) / 2}` (KL in nats).
+r"""Discrete distributions built from others: one-hot labels, mixing with the uniform, merging
+outcomes. (The total variation distance and Pinsker's bound are in
+:mod:`klutils.f_divergences`, with the other f-divergences.)
 
 Examples
 --------
@@ -10,8 +10,6 @@ array([1., 0., 0.])
 array([0.85, 0.05, 0.05, 0.05])
 >>> merge_outcomes([0.1, 0.2, 0.3, 0.4], [0, 0, 1, 1]).round(12).tolist()
 [0.3, 0.7]
->>> round(total_variation([0.5, 0.5], [0.6, 0.4]), 12), round(pinsker_bound(0.020411), 4)
-(0.1, 0.101)
 """
 
 from __future__ import annotations
@@ -21,16 +19,14 @@ from numpy.typing import ArrayLike
 
 from klutils._validation import (
     as_float_array,
-    as_result,
     check_distribution,
     distributions,
     integer,
     integer_array,
-    real_array,
     real_number,
 )
 
-__all__ = ["merge_outcomes", "mix_with_uniform", "one_hot", "pinsker_bound", "total_variation"]
+__all__ = ["merge_outcomes", "mix_with_uniform", "one_hot"]
 
 
 def one_hot(index: ArrayLike, n_classes: int) -> np.ndarray:
@@ -141,73 +137,3 @@ def merge_outcomes(p: ArrayLike, groups: ArrayLike) -> np.ndarray:
     indicator = np.zeros((x.shape[-1], int(labels.max()) + 1))
     indicator[np.arange(x.shape[-1]), labels] = 1.0
     return x @ indicator
-
-
-def total_variation(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> float | np.ndarray:
-    r"""Total variation distance :math:`\mathrm{TV}(P, Q) = \tfrac12 \sum_i |p_i - q_i|`.
-
-    It is the largest difference :math:`|P(A) - Q(A)|` over all events :math:`A`, a probability
-    in [0, 1] (no unit).
-
-    Parameters
-    ----------
-    p, q : array_like
-        Distributions along ``axis`` (summing to 1 within 1e-6), validated like
-        :func:`klutils.kl_divergence`; batch shapes broadcast.
-    axis : int, optional
-        The axis of the outcomes (default: the last).
-
-    Returns
-    -------
-    float or numpy.ndarray
-        A float for a single pair, else an array of the batch shape.
-
-    Raises
-    ------
-    ValueError
-        If an input is not a distribution (negative, NaN or infinite entries, a sum far from 1,
-        empty) or the shapes do not match.
-
-    Examples
-    --------
-    >>> total_variation([1.0, 0.0], [0.0, 1.0])
-    1.0
-    >>> total_variation([[0.5, 0.5], [0.2, 0.8]], [0.5, 0.5]).round(12).tolist()
-    [0.0, 0.3]
-    """
-    (x, x_sum), (y, y_sum) = distributions((p, "p"), (q, "q"), axis=axis)
-    x = x / x_sum[..., None]
-    y = y / y_sum[..., None]
-    return as_result(0.5 * np.abs(x - y).sum(axis=-1))
-
-
-def pinsker_bound(kl: ArrayLike) -> float | np.ndarray:
-    r"""Pinsker's upper bound on the total variation, :math:`\sqrt{\mathrm{KL} / 2}`.
-
-    Pinsker's inequality: :math:`\mathrm{TV}(P, Q) \le \sqrt{\mathrm{KL}(P \,\|\, Q) / 2}` with the
-    divergence in **nats** (for bits, multiply the divergence by :math:`\ln 2` first).
-
-    Parameters
-    ----------
-    kl : array_like
-        Divergences in nats, non-negative (``inf`` allowed: the bound is then ``inf``).
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The bound, a float for a scalar input.
-
-    Raises
-    ------
-    ValueError
-        If a value is NaN or negative, or not a real number.
-
-    Examples
-    --------
-    >>> pinsker_bound(0.5)
-    0.5
-    >>> pinsker_bound([0.0, 2.0, float("inf")]).tolist()
-    [0.0, 1.0, inf]
-    """
-    values = real_array(kl, "kl", low=0.0, allow_infinite=True)
-    return as_result(np.sqrt(values / 2.0))

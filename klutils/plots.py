@@ -35,6 +35,7 @@ from klutils._validation import (
     outcome_labels,
     positive_number,
     probability,
+    real_array,
     real_number,
     single_distribution_pair,
 )
@@ -44,8 +45,15 @@ from klutils.closed_forms import kl_bernoulli, kl_beta, vae_kl
 from klutils.coding import average_code_length, huffman_code
 from klutils.distributions import one_hot
 from klutils.divergences import cross_entropy
+from klutils.f_divergences import GENERATORS, f_divergences
+from klutils.fisher import fisher_bernoulli, quadratic_kl
 from klutils.gaussian import GaussianFits, gaussian_mixture_logpdf, normal_logpdf
-from klutils.information import entropy_decomposition, joint_table, marginals
+from klutils.information import (
+    entropy_decomposition,
+    information_diagram,
+    joint_table,
+    marginals,
+)
 
 #: The colour of the true (reference) distribution P on every page.
 P_COLOR = "#1f77b4"
@@ -607,3 +615,341 @@ def vae_kl_readout(mu: float, log_var: float) -> str:
     return (f"μ = {mu:.2f}, σ = {math.exp(0.5 * log_var):.3f} &nbsp;&nbsp; "
             f"<b>KL(Q‖P) = {total:.4f} nats</b> = mean part ½μ² {mean_part:.4f} "
             f"+ spread part ½(σ² − 1 − log σ²) {spread_part:.4f}")
+
+
+# --- two variables: the information diagram (chapter 4) ------------------------------------------
+
+#: Colours of the information diagram: what only X holds, the overlap, what only Y holds.
+DIAGRAM_COLORS = ("#c5b0d5", ACCENT_COLOR, "#dbb9a8")
+
+
+def draw_information_diagram(ax: Axes, joint: ArrayLike, *, x_name: str = "X",
+                             y_name: str = "Y", base: float | None = 2) -> None:
+    r"""The information diagram of a joint table, drawn to scale from computed quantities.
+
+    Three bars on one axis of information: :math:`H(X)` (top) is :math:`H(X \mid Y)` followed by
+    :math:`I(X; Y)`; :math:`H(Y)` (middle) starts where the overlap starts, :math:`I(X; Y)`
+    followed by :math:`H(Y \mid X)`; :math:`H(X, Y)` (bottom) is all three, end to end (the
+    chain rule). Every length is computed by :func:`klutils.information.information_diagram`.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    joint : array_like
+        2-D table, ``joint[i, j] = P(X = i, Y = j)``, summing to 1.
+    x_name, y_name : str, optional
+        Names of the two variables, used in the labels.
+    base : float or None, optional
+        2 (default) gives bits, None gives nats.
+
+    Raises
+    ------
+    ValueError
+        If the table or ``base`` is invalid.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_information_diagram(ax, [[0.4, 0.1], [0.1, 0.4]])
+    >>> [tick.get_text() for tick in ax.get_yticklabels()]
+    ['H(X, Y)', 'H(Y)', 'H(X)']
+    """
+    d = information_diagram(joint_table(joint), base=base)  # one table, not a stack
+    unit = unit_name(base)
+    x_only, both, y_only = d.h_x_given_y, d.mutual_information, d.h_y_given_x
+    segments = [  # (row, start, width, colour, name)
+        (2, 0.0, x_only, DIAGRAM_COLORS[0], f"H({x_name}|{y_name})"),
+        (2, x_only, both, DIAGRAM_COLORS[1], f"I({x_name}; {y_name})"),
+        (1, x_only, both, DIAGRAM_COLORS[1], f"I({x_name}; {y_name})"),
+        (1, x_only + both, y_only, DIAGRAM_COLORS[2], f"H({y_name}|{x_name})"),
+        (0, 0.0, x_only, DIAGRAM_COLORS[0], f"H({x_name}|{y_name})"),
+        (0, x_only, both, DIAGRAM_COLORS[1], f"I({x_name}; {y_name})"),
+        (0, x_only + both, y_only, DIAGRAM_COLORS[2], f"H({y_name}|{x_name})"),
+    ]
+    total = max(d.h_xy, 1e-12)
+    labelled = set()
+    for row, start, width, colour, name in segments:
+        ax.barh(row, width, left=start, height=0.6, color=colour, edgecolor="white",
+                label=None if name in labelled else f"{name} = {width:.3f}")
+        labelled.add(name)
+        if width >= 0.12 * total:
+            ax.text(start + width / 2, row, f"{name}\n{width:.3f}", ha="center", va="center",
+                    fontsize=9)
+    for edge in (x_only, x_only + both):
+        ax.axvline(edge, color=REFERENCE_COLOR, linestyle=":", linewidth=1.0)
+    ax.set_yticks([0, 1, 2], [f"H({x_name}, {y_name})", f"H({y_name})", f"H({x_name})"])
+    ax.grid(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    ax.set(xlim=(0, 1.02 * total), ylim=(-0.6, 2.6), xlabel=f"information ({unit})")
+
+
+# --- Fisher information: KL against its quadratic approximation (chapter 7) -------------------
+
+
+def _coin_step(p: float, coordinates: str) -> tuple[float, float, str]:
+    """The model coin one step from p in the given coordinates: (q, step, how it is written)."""
+    if coordinates == "probability":
+        step = 0.1 if p + 0.1 < 1.0 else -0.1
+        return p + step, step, f"q = p {'+' if step > 0 else '−'} 0.1"
+    eta = math.log(p / (1.0 - p))
+    return float(special.expit(eta + 1.0)), 1.0, "one unit of log-odds up"
+
+
+def draw_fisher_parabola(ax: Axes, p: float, *, coordinates: str = "probability") -> None:
+    r"""KL between the coin Bern(p) and a model coin, against the Fisher parabola
+    :math:`\tfrac12 I(p)\,\delta^2`, over the model's parameter in the given coordinates.
+
+    Draws :math:`\mathrm{KL}(P \,\|\, Q)` (``P_COLOR``), :math:`\mathrm{KL}(Q \,\|\, P)`
+    (``Q_COLOR``, dashed) and the parabola (grey, dotted), with a dashed line at P and a dot at
+    the model one step away (0.1 in probability, one unit in log-odds).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    p : float
+        The true coin's probability of heads, in [0.01, 0.99].
+    coordinates : {"probability", "log-odds"}, optional
+        The parameter on the horizontal axis: q itself, or :math:`\log(q / (1 - q))`.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0.01, 0.99] or ``coordinates`` is not one of the two.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_fisher_parabola(ax, 0.5)
+    >>> ax.get_xlabel()
+    'q, the model coin’s probability of heads'
+    """
+    p = probability(p, "p", low=0.01, high=0.99)
+    information = fisher_bernoulli(p, coordinates=coordinates)
+    if coordinates == "probability":
+        x = np.linspace(0.0005, 0.9995, 1000)
+        q, centre, xlabel = x, p, "q, the model coin’s probability of heads"
+    else:
+        centre = math.log(p / (1.0 - p))
+        x = np.linspace(centre - 6.0, centre + 6.0, 1000)
+        q, xlabel = special.expit(x), "log-odds of the model coin, log(q / (1 − q))"
+    ax.plot(x, kl_bernoulli(p, q), color=P_COLOR, label="KL(P‖Q)")
+    ax.plot(x, kl_bernoulli(q, p), color=Q_COLOR, linestyle="--", label="KL(Q‖P)")
+    ax.plot(x, quadratic_kl(information, x - centre), color=REFERENCE_COLOR, linestyle=":",
+            linewidth=2.0, label=f"½ I δ², I = {information:.3g}")
+    ax.axvline(centre, color=REFERENCE_COLOR, linestyle="--", linewidth=1.0)
+    q_step, step, _ = _coin_step(p, coordinates)
+    ax.plot([centre + step], [kl_bernoulli(p, q_step)], "o", color=P_COLOR)
+    decorate(ax, xlim=(x[0], x[-1]), ylim=(0.0, 1.0), xlabel=xlabel, ylabel="nats")
+
+
+def fisher_readout(p: float, coordinates: str = "probability") -> str:
+    """The Fisher information of Bern(p) in the coordinates, and KL both ways against the
+    parabola one step away (HTML).
+
+    Examples
+    --------
+    >>> "= 4 nats per unit²" in fisher_readout(0.5)
+    True
+    """
+    p = probability(p, "p", low=0.01, high=0.99)
+    information = fisher_bernoulli(p, coordinates=coordinates)
+    q, step, how = _coin_step(p, coordinates)
+    forward, backward = kl_bernoulli(p, q), kl_bernoulli(q, p)
+    parabola = quadratic_kl(information, step)
+    name = "I(p)" if coordinates == "probability" else "I(η)"
+    return ("<table>"
+            f"<tr><td>{name} in {html.escape(coordinates)} coordinates</td>"
+            f"<td>= {information:.4g} nats per unit²</td></tr>"
+            f"<tr><td>the model one step away</td><td>{how}: q = {q:.4f}</td></tr>"
+            f"<tr><td>KL(P‖Q) / KL(Q‖P)</td><td>= {forward:.5f} / {backward:.5f} nats</td></tr>"
+            f"<tr><td>½ I δ²</td><td>= {parabola:.5f} nats "
+            f"({100 * (parabola / forward - 1):+.1f} % of KL(P‖Q))</td></tr></table>")
+
+
+# --- two-dimensional Gaussians (chapter 7) -------------------------------------------------------
+
+
+def draw_covariance_ellipse(ax: Axes, mean: ArrayLike, cov: ArrayLike, color: str, *,
+                            label: str | None = None, linestyle: str = "-",
+                            radius: float = 2.0) -> None:
+    r"""The ellipse :math:`(x - \mu)^\top \Sigma^{-1} (x - \mu) = r^2` of a 2-D normal, and its
+    centre.
+
+    With the default :math:`r = 2` it holds about 86 % of the probability
+    (:math:`1 - e^{-r^2/2}`).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    mean : array_like
+        The mean, two numbers.
+    cov : array_like
+        The 2 x 2 covariance matrix, symmetric positive definite.
+    color : str
+        The ellipse's colour.
+    label : str, optional
+        Legend entry.
+    linestyle : str, optional
+        Matplotlib line style.
+    radius : float, optional
+        r, in standard deviations (Mahalanobis distance).
+
+    Raises
+    ------
+    ValueError
+        If the mean is not two finite numbers or the covariance is not a symmetric positive
+        definite 2 x 2 matrix.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_covariance_ellipse(ax, [0, 0], [[1, 0.5], [0.5, 1]], color="C0")
+    >>> len(ax.lines)
+    2
+    """
+    centre = real_array(mean, "mean")
+    matrix = real_array(cov, "cov")
+    if centre.shape != (2,) or matrix.shape != (2, 2):
+        raise ValueError(f"mean must have 2 entries and cov must be 2 x 2; got shapes "
+                         f"{centre.shape} and {matrix.shape}")
+    if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=0):
+        raise ValueError("cov must be symmetric")
+    try:
+        factor = np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        raise ValueError("cov must be positive definite") from None
+    r = positive_number(radius, "radius")
+    angle = np.linspace(0.0, 2.0 * np.pi, 361)
+    points = centre[:, None] + r * factor @ np.vstack([np.cos(angle), np.sin(angle)])
+    ax.plot(points[0], points[1], color=color, linestyle=linestyle, label=label)
+    ax.plot([centre[0]], [centre[1]], "+", color=color, markersize=10)
+
+
+# --- the f-divergences side by side (chapter 8) ------------------------------------------------
+
+#: One colour per f-divergence (keys of klutils.f_divergences.GENERATORS), on every page.
+F_COLORS = {"kl": "#d62728", "reverse_kl": "#9467bd", "chi_square": "#8c564b",
+            "squared_hellinger": "#e377c2", "total_variation": "#17becf",
+            "jensen_shannon": ACCENT_COLOR}
+
+#: The largest value each bounded f-divergence can take.
+_F_MAXIMA = {"squared_hellinger": 1.0, "total_variation": 1.0, "jensen_shannon": math.log(2.0)}
+
+
+def draw_f_generators(ax: Axes, *, t_max: float = 4.0) -> None:
+    r"""The generators f(t) of the six f-divergences, over the likelihood ratio t = p/q.
+
+    Each is convex and zero at t = 1 (dashed line); the divergence is the average of
+    :math:`f(p/q)` under Q.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    t_max : float, optional
+        The largest ratio shown (more than 1).
+
+    Raises
+    ------
+    ValueError
+        If ``t_max`` is not a number above 1.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> draw_f_generators(ax)
+    >>> len(ax.get_legend().get_texts())
+    6
+    """
+    top = real_number(t_max, "t_max", low=1.0, low_open=True)
+    t = np.linspace(0.005, top, 800)
+    for name, generator in GENERATORS.items():
+        ax.plot(t, generator.f(t), color=F_COLORS[name], label=f"{generator.label}")
+    ax.axvline(1.0, color=REFERENCE_COLOR, linestyle="--", linewidth=1.0)
+    ax.axhline(0.0, color=REFERENCE_COLOR, linewidth=1.0)
+    decorate(ax, xlim=(0.0, top), ylim=(-0.6, 2.5), xlabel="likelihood ratio t = p(x) / q(x)",
+             ylabel="f(t)")
+
+
+def draw_f_divergences(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
+                       labels: Sequence[str] | None = None, *, x_max: float = 2.0) -> None:
+    """P and Q (first axes) and their six f-divergences as bars (second axes).
+
+    A bar longer than ``x_max`` stops there and prints its value; an infinite one is hatched
+    and marked "∞". The bounded divergences (Hellinger, total variation, Jensen-Shannon) show
+    their largest possible value as a small black tick.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    p, q : array_like
+        The distributions P and Q (1-D, same length, each summing to 1).
+    labels : sequence of str, optional
+        Names of the outcomes.
+    x_max : float, optional
+        The right end of the bars' axis.
+
+    Raises
+    ------
+    ValueError
+        If there are not exactly two axes, or on invalid ``p``, ``q``, ``labels``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_f_divergences(axes, [0.5, 0.5], [1.0, 0.0])
+    >>> [text.get_text().strip() for text in axes[1].texts][:3]  # JS, TV, H²: bounded
+    ['0.216', '0.500', '0.293']
+    """
+    ax_pq, ax_bars = _axes_pair(axes)
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    top = positive_number(x_max, "x_max")
+    plot_distributions(ax_pq, x, y, labels=names)
+    decorate(ax_pq, xlabel="outcome", ylabel="probability", ylim=(0, 1.1))
+    values = f_divergences(x, y)._asdict()
+    rows = list(GENERATORS)[::-1]
+    for row, name in enumerate(rows):
+        value = float(values[name])
+        bar = ax_bars.barh(row, min(value, top), height=0.6, color=F_COLORS[name])[0]
+        if math.isinf(value):
+            bar.set_hatch("//")
+            bar.set_alpha(0.6)
+            ax_bars.text(top, row, " ∞", va="center", ha="left")
+        else:
+            shown = f" {value:.3f}" + (" →" if value > top else "")
+            ax_bars.text(min(value, top), row, shown, va="center", ha="left", fontsize=9)
+        if name in _F_MAXIMA:
+            ax_bars.plot([_F_MAXIMA[name]] * 2, [row - 0.35, row + 0.35], color="black",
+                         linewidth=1.5)
+    ax_bars.set_yticks(range(len(rows)), [GENERATORS[name].label for name in rows])
+    ax_bars.set(xlim=(0.0, 1.25 * top), xlabel="divergence (KL, JS in nats; others no unit)")
+
+
+def f_divergences_readout(p: ArrayLike, q: ArrayLike) -> str:
+    """The six f-divergences of P from Q, with their ranges and symmetry (HTML table).
+
+    Examples
+    --------
+    >>> "TV(P, Q)" in f_divergences_readout([0.5, 0.5], [0.9, 0.1])
+    True
+    """
+    x, y = single_distribution_pair(p, q)
+    values = f_divergences(x, y)._asdict()
+    notes = {"kl": "nats, not symmetric", "reverse_kl": "nats, not symmetric",
+             "chi_square": "not symmetric", "squared_hellinger": "symmetric, at most 1",
+             "total_variation": "symmetric, at most 1",
+             "jensen_shannon": "nats, symmetric, at most ln 2 = 0.6931"}
+    rows = "".join(f"<tr><td>{html.escape(GENERATORS[name].label)}</td><td>= "
+                   f"{'∞' if math.isinf(values[name]) else f'{values[name]:.4f}'}</td>"
+                   f"<td>({notes[name]})</td></tr>" for name in GENERATORS)
+    return f"<table>{rows}</table>"

@@ -1,5 +1,6 @@
-"""Tests of klutils.distributions: total variation and Pinsker's bound, merging outcomes (data
-processing), and mixing with the uniform (label smoothing and additive smoothing)."""
+"""Tests of klutils.distributions: merging outcomes (data processing) and mixing
+with the uniform (label smoothing and additive smoothing). Total variation and Pinsker's bound
+are tested in tests/test_f_divergences.py."""
 
 from __future__ import annotations
 
@@ -8,58 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from klutils import kl_bernoulli, kl_divergence
-from klutils.distributions import merge_outcomes, mix_with_uniform, pinsker_bound, total_variation
+from klutils import kl_divergence
+from klutils.distributions import merge_outcomes, mix_with_uniform
 
 
 def random_pairs(seed, n_pairs, n_outcomes, concentration=1.0):
     rng = np.random.default_rng(seed)
     alpha = np.full(n_outcomes, concentration)
     return rng.dirichlet(alpha, size=n_pairs), rng.dirichlet(alpha, size=n_pairs)
-
-
-# --- total variation and Pinsker ------------------------------------------------------------------
-
-def test_total_variation_by_hand_and_in_batches():
-    assert total_variation([0.2, 0.3, 0.5], [0.6, 0.3, 0.1]) == pytest.approx(0.4, abs=1e-15)
-    assert total_variation([1.0, 0.0], [0.0, 1.0]) == 1.0
-    p, q = random_pairs(0, 50, 6)
-    expected = [0.5 * sum(abs(a - b) for a, b in zip(x, y, strict=True)) for x, y in zip(p, q,
-                                                                                      strict=True)]
-    np.testing.assert_allclose(total_variation(p, q), expected, rtol=1e-13)
-    np.testing.assert_allclose(total_variation(p.T, q.T, axis=0), expected, rtol=1e-13)
-
-
-def test_total_variation_is_the_largest_event_difference():
-    p, q = np.array([0.1, 0.4, 0.2, 0.3]), np.array([0.3, 0.1, 0.4, 0.2])
-    events = [np.array([(k >> i) & 1 for i in range(4)], bool) for k in range(16)]
-    assert total_variation(p, q) == pytest.approx(max(abs(p[e].sum() - q[e].sum())
-                                                      for e in events), abs=1e-15)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_pinsker_holds_on_random_pairs(seed):
-    for n_outcomes, concentration in [(2, 1.0), (5, 0.3), (20, 5.0)]:
-        p, q = random_pairs(seed, 2000, n_outcomes, concentration)
-        assert np.all(total_variation(p, q) <= pinsker_bound(kl_divergence(p, q)) + 1e-15)
-
-
-def test_pinsker_is_tight_for_close_fair_coins():
-    for delta in [1e-2, 1e-3, 1e-4]:
-        tv = total_variation([0.5, 0.5], [0.5 + delta, 0.5 - delta])
-        bound = pinsker_bound(kl_bernoulli(0.5, 0.5 + delta))
-        assert tv <= bound and bound / tv == pytest.approx(1.0, abs=2 * delta ** 2)
-
-
-def test_pinsker_bound_values_and_errors():
-    assert pinsker_bound(0.5) == 0.5 and pinsker_bound(0) == 0.0
-    assert pinsker_bound([2.0, math.inf]).tolist() == [1.0, math.inf]
-    with pytest.raises(ValueError, match="non-negative"):
-        pinsker_bound(-0.1)
-    with pytest.raises(ValueError, match="kl must be numbers; it contains nan"):
-        pinsker_bound([0.1, math.nan])
-    with pytest.raises(ValueError, match="real"):
-        pinsker_bound("0.1")
 
 
 # --- merging outcomes ---------------------------------------------------------------------------

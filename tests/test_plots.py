@@ -37,6 +37,11 @@ DRAWINGS = [
     (plots.draw_gaussian_fits, 1, (MIXTURE, gaussian_fits(*MIXTURE))),
     (plots.draw_beta_posterior, 1, ((2, 2), (5, 3))),
     (plots.draw_vae_kl, 1, (1.0, -1.0)),
+    (plots.draw_information_diagram, 1, (WEATHER_UMBRELLA,)),
+    (plots.draw_fisher_parabola, 1, (0.3,)),
+    (plots.draw_covariance_ellipse, 1, ([0.0, 1.0], [[1.0, 0.9], [0.9, 1.0]], "C1")),
+    (plots.draw_f_generators, 1, ()),
+    (plots.draw_f_divergences, 2, ([0.2, 0.3, 0.5], [0.6, 0.3, 0.1])),
 ]
 
 
@@ -235,3 +240,83 @@ def test_vae_readout_splits_the_kl_into_a_mean_and_a_spread_part():
     spread = 0.5 * (4.0 - 1.0 - math.log(4.0))
     assert "mean part ½μ² 2.0000" in text and f"{spread:.4f}" in text
     assert f"KL(Q‖P) = {2.0 + spread:.4f} nats" in text
+
+
+# --- chapters 4, 7 and 8: the information diagram, Fisher, ellipses, f-divergences -------------
+
+def test_information_diagram_draws_the_computed_lengths_end_to_end():
+    from klutils.information import information_diagram
+
+    ax = Figure().subplots()
+    plots.draw_information_diagram(ax, WEATHER_UMBRELLA, x_name="weather", y_name="umbrella")
+    d = information_diagram(WEATHER_UMBRELLA, base=2)
+    bars = {(round(p.get_y() + p.get_height() / 2), round(p.get_x(), 12)): p.get_width()
+            for p in ax.patches}
+    assert bars[(2, 0.0)] == pytest.approx(d.h_x_given_y)
+    assert bars[(2, round(d.h_x_given_y, 12))] == pytest.approx(d.mutual_information)
+    row_0 = sorted((x, w) for (row, x), w in bars.items() if row == 0)
+    assert sum(w for _, w in row_0) == pytest.approx(d.h_xy, rel=1e-12)  # the chain rule
+    row_1 = [w for (row, _), w in bars.items() if row == 1]
+    assert sum(row_1) == pytest.approx(d.h_y, rel=1e-12)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "H(weather, umbrella)", "H(umbrella)", "H(weather)"]
+    assert ax.get_xlabel() == "information (bits)"
+
+
+@pytest.mark.parametrize("coordinates", ["probability", "log-odds"])
+def test_fisher_parabola_touches_kl_at_p_and_readout_compares_them(coordinates):
+    ax = Figure().subplots()
+    plots.draw_fisher_parabola(ax, 0.3, coordinates=coordinates)
+    forward, backward, parabola = ax.lines[0], ax.lines[1], ax.lines[2]
+    centre = ax.lines[3].get_xdata()[0]
+    x = forward.get_xdata()
+    near = np.abs(x - centre) < 0.02 * (x[-1] - x[0])
+    np.testing.assert_allclose(parabola.get_ydata()[near], forward.get_ydata()[near], rtol=0.1,
+                               atol=1e-6)
+    assert forward.get_color() == plots.P_COLOR and backward.get_color() == plots.Q_COLOR
+    text = plots.fisher_readout(0.3, coordinates)
+    assert "KL(P‖Q) / KL(Q‖P)" in text and "½ I δ²" in text
+    with pytest.raises(ValueError, match="coordinates"):
+        plots.draw_fisher_parabola(ax, 0.3, coordinates="logit")
+    with pytest.raises(ValueError, match="p must lie"):
+        plots.fisher_readout(0.999)
+
+
+def test_covariance_ellipse_lies_on_the_contour():
+    ax = Figure().subplots()
+    mean, cov = np.array([1.0, -1.0]), np.array([[2.0, 0.8], [0.8, 1.0]])
+    plots.draw_covariance_ellipse(ax, mean, cov, color="C3", radius=2.0)
+    points = np.vstack([ax.lines[0].get_xdata(), ax.lines[0].get_ydata()]).T - mean
+    distances = np.einsum("ij,jk,ik->i", points, np.linalg.inv(cov), points)
+    np.testing.assert_allclose(distances, 4.0, rtol=1e-12)
+    for bad, message in [([[1.0, 2.0], [2.0, 1.0]], "positive definite"),
+                         ([[1.0, 0.5], [0.4, 1.0]], "symmetric"), ([1.0, 1.0], "2 x 2")]:
+        with pytest.raises(ValueError, match=message):
+            plots.draw_covariance_ellipse(ax, mean, bad, color="C3")
+
+
+def test_f_divergence_bars_show_values_infinity_and_maxima():
+    from klutils.f_divergences import f_divergences
+
+    axes = Figure().subplots(1, 2)
+    plots.draw_f_divergences(axes, [0.5, 0.5, 0.0], [0.2, 0.0, 0.8], ["a", "b", "c"])
+    labels = [t.get_text() for t in axes[1].get_yticklabels()]
+    assert labels[::-1] == ["KL(P‖Q)", "KL(Q‖P)", "χ²(P‖Q)", "H²(P, Q)", "TV(P, Q)", "JS(P, Q)"]
+    texts = [t.get_text().strip() for t in axes[1].texts]
+    values = f_divergences([0.5, 0.5, 0.0], [0.2, 0.0, 0.8])
+    assert texts.count("∞") == 3  # KL both ways and chi-square
+    assert f"{values.total_variation:.3f}" in texts
+    hatched = [p for p in axes[1].patches if p.get_hatch()]
+    assert len(hatched) == 3
+    assert len(axes[1].lines) == 3  # the maxima of H², TV and JS
+    readout = plots.f_divergences_readout([0.5, 0.5, 0.0], [0.2, 0.0, 0.8])
+    assert readout.count("∞") == 3 and "at most ln 2" in readout
+
+
+def test_f_generators_are_convex_and_zero_at_one():
+    ax = Figure().subplots()
+    plots.draw_f_generators(ax, t_max=3.0)
+    for line in ax.lines[:6]:
+        t, f = line.get_xdata(), line.get_ydata()
+        assert np.interp(1.0, t, f) == pytest.approx(0.0, abs=1e-2)
+        assert np.all(np.diff(f, 2) >= -1e-12)  # convex (an even grid)
