@@ -10,9 +10,16 @@
   when ``repository.url`` in ``_config.yml`` is set to a real address (see README, "Publishing").
   Jupyter Book refuses a repository button without an address, so ``_config.yml`` does not ask
   for one; this extension turns the buttons on when the address is there.
+* A hidden code cell's toggle is a ``<summary>`` whose visible text ("Show code cell source")
+  is its accessible name. myst-nb 1.x also gives it ``aria-label="Toggle hidden content"``, a
+  name that does not contain the visible words (axe: label-content-name-mismatch, serious), so
+  a speech-input user saying "show code cell source" could not reach it. The toggle is written
+  here without that label.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Addresses that are not a published repository: left empty, or the old placeholder.
@@ -57,7 +64,30 @@ def tidy_scripts(app, pagename, templatename, context, doctree) -> None:
     context["script_files"] = kept
 
 
+def visit_hidden_cell(self, node) -> None:
+    """Open a hidden cell's ``<details>``; the summary is named by its visible text."""
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n')
+    self.body.append("<summary>\n")
+    self.body.append(f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n')
+    self.body.append(f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n')
+    self.body.append("</summary>\n")
+
+
+def depart_hidden_cell(self, node) -> None:
+    """Close a hidden cell's ``<details>``."""
+    self.body.append("</details>\n")
+
+
+def hidden_cell_toggle(app, config) -> None:
+    """Replace myst-nb's hidden-cell toggle by one without the mismatched ``aria-label``."""
+    from myst_nb.sphinx_ import HideCodeCellNode
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
+
+
 def setup(app):
     app.connect("config-inited", repository_buttons)
+    app.connect("config-inited", hidden_cell_toggle)
     app.connect("html-page-context", tidy_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,16 +2,24 @@
 
 Every public function of :mod:`klutils` funnels its inputs through here, so that bad input always
 gets the same clear ``ValueError`` (naming the argument and the problem) and never a wrong number.
+
+Arrays: real numbers only (integers and float16/32/64; not bool, complex, object, datetime or
+timedelta, not a masked array with masked entries). ``longdouble`` is refused where it is wider
+than float64, because klutils computes in float64 and would round it silently.
+Axes: a single integer or None, as numpy's reductions take it; the arguments are broadcast
+together first and then reduced along that axis of the broadcast shape.
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
-#: How far the sum of a probability vector may be from 1 (float32 softmax output passes).
+#: How far the sum of a float64 (or integer) probability vector may be from 1 (float32 softmax
+#: output passes). Narrower floats get a tolerance that fits their precision:
+#: :func:`sum_tolerance`.
 SUM_TOLERANCE = 1e-6
 
 
@@ -21,33 +29,100 @@ def log_of_base(base: float | None) -> float:
     Raises
     ------
     ValueError
-        If ``base`` is not a finite real number that is positive and not 1.
+        If ``base`` is not a finite real number greater than 1 (a base below 1 would turn every
+        divergence negative).
     """
     if base is None:
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, Real | np.floating | np.integer):
-        raise ValueError(f"base must be a positive number other than 1 (or None for nats); "
-                         f"got {base!r}")
+    if isinstance(base, bool | np.bool_) or not isinstance(base, Real | np.floating | np.integer):
+        raise ValueError(f"base must be a finite number greater than 1 (2 for bits, None for "
+                         f"nats); got {base!r}")
     value = float(base)
-    if not math.isfinite(value) or value <= 0 or value == 1:
-        raise ValueError(f"base must be a positive number other than 1 (or None for nats); "
-                         f"got {base!r}")
+    if not math.isfinite(value) or value <= 1:
+        raise ValueError(f"base must be a finite number greater than 1 (2 for bits, None for "
+                         f"nats); got {base!r}")
     return math.log(value)
 
 
-def as_float_array(x, name: str) -> np.ndarray:
-    """Convert an array-like of real numbers to a float64 ndarray, or raise ``ValueError``."""
+def _real_source(x, name: str) -> np.ndarray:
+    """``np.asarray(x)`` if it holds real numbers klutils can compute with, else ValueError.
+
+    Refused: bool, complex, object, string, datetime and timedelta dtypes; masked arrays with
+    masked entries; ``longdouble`` wider than float64 (it would be rounded silently).
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        if np.ma.is_masked(x):
+            raise ValueError(f"{name} is a masked array with masked entries; fill them or drop "
+                             f"them first (numpy.ma.filled or .compressed())")
+        x = np.ma.getdata(x)
     try:
         array = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be an array of numbers; {exc}") from None
-    if array.dtype == bool or not (np.issubdtype(array.dtype, np.floating)
-                                   or np.issubdtype(array.dtype, np.integer)):
-        raise ValueError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+        raise ValueError(f"{name} must be an array of real numbers; {exc}") from None
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    if array.dtype.kind == "f" and np.finfo(array.dtype).nmant > np.finfo(np.float64).nmant:
+        raise ValueError(f"{name} has dtype {array.dtype}, wider than float64; klutils computes "
+                         f"in float64, so convert it explicitly (.astype(np.float64)) if the "
+                         f"rounding is acceptable")
+    return array
+
+
+def as_float_array(x, name: str) -> np.ndarray:
+    """Convert an array-like of real numbers to a float64 ndarray, or raise ``ValueError``.
+
+    The dtype checks of :func:`real_array`; a 0-d scalar is refused (a distribution has an
+    axis); NaN, infinite and negative entries are left to :func:`check_distribution`.
+    """
+    return np.asarray(_distribution_source(x, name), dtype=np.float64)
+
+
+def _distribution_source(x, name: str) -> np.ndarray:
+    """:func:`_real_source` of at least one dimension."""
+    array = _real_source(x, name)
     if array.ndim == 0:
         raise ValueError(f"{name} must be a distribution (at least one dimension); "
                          f"got the scalar {array.item()!r}")
-    return np.asarray(array, dtype=np.float64)
+    return array
+
+
+def sum_tolerance(dtype: np.dtype) -> float:
+    """How far from 1 a probability vector of ``dtype`` may sum: 1e-6, or 8 ulps of 1 if wider.
+
+    float16 gets 8 * 2**-10 (about 7.8e-3): its entries alone are rounded to 2**-11 relative.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return max(SUM_TOLERANCE, 8.0 * float(np.finfo(dtype).eps))
+    return SUM_TOLERANCE
+
+
+def check_axis(axis: object, ndim: int, name: str) -> int | None:
+    """Return ``axis`` as a non-negative int for an array of ``ndim`` dimensions (or None).
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` is not a single integer (bools, floats and tuples are refused) or is out of
+        range for ``name`` with ``ndim`` dimensions.
+    """
+    if axis is None:
+        return None
+    if isinstance(axis, bool | np.bool_) or not isinstance(axis, Integral | np.integer):
+        raise ValueError(f"axis must be a single integer (or None for the whole array); got "
+                         f"{axis!r}: a distribution lies along one axis")
+    index = int(axis)
+    if not -ndim <= index < ndim:
+        raise ValueError(f"axis {index} is out of range for {name} with {ndim} dimension"
+                         f"{'s' if ndim != 1 else ''}")
+    return index % ndim
+
+
+def check_keepdims(keepdims: object) -> bool:
+    """Return ``keepdims`` if it is a bool, else raise ``ValueError``."""
+    if not isinstance(keepdims, bool | np.bool_):
+        raise ValueError(f"keepdims must be True or False; got {keepdims!r}")
+    return bool(keepdims)
 
 
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
@@ -67,70 +142,145 @@ def _describe_bad_entries(array: np.ndarray, name: str) -> str | None:
     return None
 
 
-def check_distribution(array: np.ndarray, name: str) -> np.ndarray:
+def check_distribution(array: np.ndarray, name: str, *,
+                       tolerance: float = SUM_TOLERANCE) -> np.ndarray:
     """Check that ``array`` holds probability vectors along its last axis; return their sums.
 
     The fast path is two reductions: the minimum (NaN propagates, so a NaN or a negative entry
     shows) and the sum (an infinity shows). Only when one of them looks wrong is the array
-    searched again to say exactly what is wrong.
+    searched again to say exactly what is wrong. A batch with no distribution in it is refused.
 
     Returns
     -------
     numpy.ndarray
-        The sums along the last axis (each within :data:`SUM_TOLERANCE` of 1).
+        The sums along the last axis (each within ``tolerance`` of 1).
     """
     if array.shape[-1] == 0:
         raise ValueError(f"{name} is empty: a distribution needs at least one outcome")
     if array.size == 0:
         raise ValueError(f"{name} is empty: shape {array.shape}")
+    return _checked_sums(array, array, name, tolerance, axis_text="the distribution axis")
+
+
+def _checked_sums(array: np.ndarray, original: np.ndarray, name: str, tolerance: float,
+                  axis_text: str, note: str = "") -> np.ndarray:
+    """Sums along the last axis of ``array``; bad entries are reported in ``original``'s indices."""
     smallest = np.min(array, axis=-1)
     sums = np.sum(array, axis=-1)
     if not (np.all(smallest >= 0) and np.all(np.isfinite(sums))):
-        problem = _describe_bad_entries(array, name)
+        problem = _describe_bad_entries(original, name)
         if problem is None:  # finite non-negative entries whose sum overflows
             problem = f"{name} sums to infinity"
         raise ValueError(problem)
-    off = np.abs(sums - 1.0) > SUM_TOLERANCE
+    off = np.abs(sums - 1.0) > tolerance
     if np.any(off):
         where = _first_index(off) if off.ndim else ()
         total = sums[where] if off.ndim else float(sums)
         at = f" for the distribution at batch index {where}" if off.ndim else ""
-        raise ValueError(f"{name} must sum to 1 along the distribution axis (within "
-                         f"{SUM_TOLERANCE:g}); sum = {total:.10g}{at}")
+        raise ValueError(f"{name} must sum to 1 along {axis_text} (within {tolerance:g}); "
+                         f"sum = {total:.10g}{at}{note}")
     return sums
 
 
-def distributions(*named: tuple[object, str], axis: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Validate probability vectors, move ``axis`` last and broadcast the batch dimensions.
+def broadcast_along_axis(arrays: list[np.ndarray], names: list[str], axis: object
+                         ) -> tuple[list[np.ndarray], int | None]:
+    """Broadcast ``arrays`` together as numpy does; return them and the checked axis.
+
+    The error for a mismatch along the distribution axis names it; any other mismatch says that
+    the shapes do not broadcast.
+    """
+    joined = " and ".join(names)
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    ndim = max(a.ndim for a in arrays)
+    index = check_axis(axis, ndim, joined)
+    for a, name in zip(arrays, names, strict=True):
+        if (a.size == 0 if index is None else
+                a.ndim >= ndim - index and a.shape[index - ndim] == 0):
+            raise ValueError(f"{name} is empty: a distribution needs at least one outcome")
+    if index is not None:
+        lengths = {a.shape[index - ndim] for a in arrays if a.ndim >= ndim - index}
+        if len(lengths - {1}) > 1:
+            shown = axis if isinstance(axis, Integral | np.integer) else index
+            raise ValueError(f"{joined} must have the same number of outcomes along axis "
+                             f"{shown}; got shapes {shapes}")
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        raise ValueError(f"the shapes of {joined} do not broadcast; got shapes {shapes}") from None
+    return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays], index
+
+
+def distribution_views(arrays: list[np.ndarray], index: int | None) -> list[np.ndarray]:
+    """The broadcast ``arrays`` with the distribution axis last (flattened for ``index=None``)."""
+    if index is None:
+        return [a.reshape(-1) for a in arrays]
+    if index == arrays[0].ndim - 1:
+        return list(arrays)
+    return [np.moveaxis(a, index, -1) for a in arrays]
+
+
+def distributions(*named: tuple[object, str], axis: object
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Validate probability vectors, broadcast them together, and move ``axis`` last.
 
     Parameters
     ----------
     *named
         Pairs ``(array_like, name)``; ``name`` is used in error messages.
     axis
-        The axis along which each distribution lies, in each array's own dimensions.
+        The axis of the broadcast shape along which each distribution lies (an int), or None
+        for the whole (broadcast) array as one distribution.
 
     Returns
     -------
     list of (numpy.ndarray, numpy.ndarray)
-        For each input, the float64 array with the distribution axis last and the batch shape
-        broadcast to the common one, and the sums along the distribution axis (batch shape).
+        For each input, the float64 array of the broadcast shape with the distribution axis
+        last, and the sums along it (batch shape), each within :func:`sum_tolerance` of its
+        input's dtype of 1. A batch with no distribution in it is allowed (empty arrays); a
+        distribution with no outcome is not.
     """
-    arrays = [move_axis_last(as_float_array(value, name), axis, name) for value, name in named]
-    sums = [check_distribution(array, name) for array, (_, name) in zip(arrays, named, strict=True)]
-    arrays = broadcast_batch(arrays, [name for _, name in named], axis)
-    batch = arrays[0].shape[:-1]
-    return [(array, np.broadcast_to(total, batch))
-            for array, total in zip(arrays, sums, strict=True)]
+    sources = [_distribution_source(value, name) for value, name in named]
+    arrays = [np.asarray(source, dtype=np.float64) for source in sources]
+    names = [name for _, name in named]
+    broadcast, index = broadcast_along_axis(arrays, names, axis)
+    views = distribution_views(broadcast, index)
+    if views[0].shape[-1] == 0:
+        raise ValueError(f"{names[0]} is empty: a distribution needs at least one outcome")
+    batch = views[0].shape[:-1]
+    axis_text = "the whole array" if index is None else f"axis {axis}"
+    result = []
+    for source, array, view, name in zip(sources, arrays, views, names, strict=True):
+        if view.size == 0:
+            result.append((view, np.zeros(batch)))
+            continue
+        compact = _compact_view(array, view, index)
+        note = ""
+        if array.shape != broadcast[0].shape:
+            note = (f" ({name} of shape {array.shape} was first broadcast to "
+                    f"{broadcast[0].shape}, as numpy does)")
+        sums = _checked_sums(compact, array, name, sum_tolerance(source.dtype), axis_text, note)
+        result.append((view, np.broadcast_to(sums, batch)))
+    return result
+
+
+def _compact_view(array: np.ndarray, view: np.ndarray, index: int | None) -> np.ndarray:
+    """The smallest array whose rows are the distributions in ``view`` (no broadcast copies).
+
+    For an input that was broadcast only in its batch dimensions, its own rows; else the view.
+    """
+    if index is None or array.shape == view.shape:
+        return view
+    ndim = view.ndim
+    padded = array.reshape((1,) * (ndim - array.ndim) + array.shape)
+    if padded.shape[index] != view.shape[-1]:
+        return view  # stretched along the distribution axis itself
+    return np.moveaxis(padded, index, -1)
 
 
 def move_axis_last(array: np.ndarray, axis: int, name: str) -> np.ndarray:
     """Move ``axis`` of ``array`` to the end, with a clear error when it does not exist."""
-    try:
-        return np.moveaxis(array, axis, -1)
-    except np.exceptions.AxisError:
-        raise ValueError(f"axis {axis} is out of range for {name} with shape "
-                         f"{array.shape}") from None
+    index = check_axis(axis, array.ndim, name)
+    return np.moveaxis(array, index, -1)
 
 
 def broadcast_batch(arrays: list[np.ndarray], names: list[str], axis: int) -> list[np.ndarray]:
@@ -152,6 +302,16 @@ def as_result(values: np.ndarray) -> float | np.ndarray:
     """Return a Python float for a single result, else the ndarray."""
     values = np.asarray(values, dtype=np.float64)
     return float(values) if values.ndim == 0 else values
+
+
+def reduced_shape(values: np.ndarray, full_ndim: int, index: int | None,
+                  keepdims: bool) -> np.ndarray:
+    """Give batch-shaped ``values`` the reduced axis back (length 1) when ``keepdims``."""
+    if not keepdims:
+        return values
+    if index is None:
+        return np.reshape(values, (1,) * full_ndim)
+    return np.expand_dims(values, index)
 
 
 # --- single distributions, the scalars of the widgets' controls, outcome names ---------------
@@ -319,12 +479,7 @@ def real_array(value: object, name: str, *, ndim: int | None = None,
     ...
     ValueError: sigma must be positive; got -1.0
     """
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be an array of real numbers; {exc}") from None
-    if array.dtype == bool or array.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    array = _real_source(value, name)  # no bool, complex, datetime, masked or longdouble
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s); got shape {array.shape}")
     if array.size == 0 and not allow_empty:

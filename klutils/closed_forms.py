@@ -1,56 +1,41 @@
 """Closed-form KL divergences between Bernoulli and (multivariate) normal distributions.
 
-All results are in nats unless ``base`` is given (``base=2`` gives bits).
+All results are in nats unless ``base`` is given (``base=2`` gives bits). Parameters broadcast
+against each other like numpy arrays; an empty batch gives an empty array (as
+:func:`klutils.kl_divergence` does).
 
 The formulas are arranged so that no catastrophic cancellation occurs, also when the two
 distributions are almost equal.  Everything is reduced to the non-negative function
 
 .. math:: \\varphi(t) = t - \\log(1 + t), \\qquad t > -1,
 
-evaluated by a Taylor series for small :math:`|t|` (where ``t - log1p(t)`` would cancel) and
-directly otherwise.  Arguments ``t`` are built from differences of the inputs, which are exact in
-floating point when the inputs are close (Sterbenz lemma).
+(:func:`klutils._series.t_minus_log1p`, a series near 0 and the closed form elsewhere), with
+arguments ``t`` built from differences of the inputs, which are exact in floating point when the
+inputs are close (Sterbenz lemma). Extreme scales (standard deviations of 1e-300 and 1e300,
+means 1e308 apart) give the finite value when it is representable and ``inf`` when it is not,
+never NaN.
 """
+
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.linalg import LinAlgError, cho_factor, solve_triangular
+from scipy.linalg import solve_triangular
 
-from klutils._validation import as_result, log_of_base
+from klutils._series import t_minus_log1p
+from klutils._validation import as_result, log_of_base, real_array
 
 __all__ = ["kl_bernoulli", "kl_normal", "kl_mvn"]
 
-# Below |t| < _PHI_SERIES_MAX, phi(t) = sum_{k>=2} (-t)^k / k is summed up to k = 18: the first
-# omitted term relative to t^2/2 is 2 |t|^17 / 19 < 1.1e-18 (x 1/(1 - |t|) for t < 0).  Above it,
-# t - log1p(t) loses about 3e-16 / |t| relative, i.e. < 3e-15 at the threshold.
-_PHI_SERIES_MAX = 0.1
-_PHI_COEFFS = [(-1) ** k / k for k in range(18, 1, -1)]  # highest degree first, for polyval
+#: How far a covariance may be from symmetric: ``|S_ij - S_ji| <= SYMMETRY_TOLERANCE *
+#: sqrt(S_ii S_jj)`` (rounding in a computed covariance is far below; a typo is far above).
+SYMMETRY_TOLERANCE = 1e-12
 
-
-def _as_float_array(x: ArrayLike, name: str) -> np.ndarray:
-    try:
-        a = np.asarray(x)
-    except (TypeError, ValueError) as exc:  # ragged nested lists and the like
-        raise ValueError(f"{name} must be an array of real numbers; {exc}") from None
-    if a.dtype.kind not in "iuf":  # no bools, strings, complex or objects
-        raise ValueError(f"{name} must be real numbers; got dtype {a.dtype}")
-    a = a.astype(float)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite; got {a[~np.isfinite(a)].flat[0]}")
-    return a
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _finish(value: np.ndarray, base: float | None) -> float | np.ndarray:
     return as_result(value / log_of_base(base))
-
-
-def _phi(t: np.ndarray) -> np.ndarray:
-    """``t - log1p(t)`` for ``t >= -1`` without cancellation (``inf`` at ``t = -1, inf``)."""
-    t = np.asarray(t, dtype=float)
-    with np.errstate(all="ignore"):
-        series = t * t * np.polyval(_PHI_COEFFS, t)
-        direct = np.where(np.isposinf(t), np.inf, t - np.log1p(t))
-    return np.where(np.abs(t) < _PHI_SERIES_MAX, series, direct)
 
 
 def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -61,13 +46,20 @@ def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(normal, np.log(np.where(normal, r, 1.0)), np.log(a) - np.log(b))
 
 
+def _difference(a: np.ndarray, b: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(a - b) / scale``, also when ``a - b`` overflows but the quotient does not."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        direct = (a - b) / scale
+        return np.where(np.isfinite(a - b), direct, a / scale - b / scale)
+
+
 def _gen_kl_term(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> np.ndarray:
     """``x log(x/y) - x + y >= 0`` for ``x, y >= 0``, given ``d = y - x`` (exact if close)."""
     with np.errstate(all="ignore"):
         t = d / x  # y / x - 1
-        near = (t >= -0.5) & (t <= 1.0)  # y within a factor 2 of x: d is exact, t accurate
-        far = d + x * _log_ratio(x, y)  # at most ~3.6x cancellation outside `near`
-        term = np.where(near, x * _phi(np.where(near, t, 0.0)), far)
+        near = (t >= -2.0 / 3.0) & (t <= 2.0)  # y within a factor 3 of x: phi has no cancellation
+        far = d + x * _log_ratio(x, y)  # at most 2.5x cancellation outside `near`
+        term = np.where(near, x * t_minus_log1p(np.where(near, t, 0.0)), far)
     return np.where(x == 0, y, term)
 
 
@@ -79,18 +71,19 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> fl
     p, q : array_like
         Success probabilities in [0, 1]; they broadcast against each other like numpy arrays.
     base : float, optional
-        Base of the logarithm; ``None`` (default) gives nats, ``2`` gives bits.
+        Base of the logarithm, greater than 1; ``None`` (default) gives nats, ``2`` gives bits.
 
     Returns
     -------
     float or numpy.ndarray
-        The divergence, a Python ``float`` for scalar inputs.  Never negative, exactly ``0.0``
+        The divergence, a Python ``float`` for scalar inputs and an array otherwise (empty for
+        an empty batch, as :func:`klutils.kl_divergence`).  Never negative, exactly ``0.0``
         where ``p == q``, and ``inf`` where ``p > 0 = q`` or ``p < 1 = q``.
 
     Raises
     ------
     ValueError
-        If ``p`` or ``q`` is NaN, infinite or outside [0, 1], or ``base`` is invalid.
+        If ``p`` or ``q`` is not real, NaN, infinite or outside [0, 1], or ``base`` is invalid.
 
     Notes
     -----
@@ -102,7 +95,8 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> fl
     with :math:`0 \log 0 = 0` and :math:`\varphi(t) = t - \log(1+t)`.  Both terms are
     non-negative, so their sum does not cancel; :math:`y - x` is computed as ``q - p`` (exact
     when ``p`` and ``q`` are close) and :math:`\varphi` by a series for small arguments, which
-    keeps full relative accuracy even for ``q = p (1 + 1e-9)``.
+    keeps full relative accuracy even for ``q = p (1 + 1e-9)``, subnormal ``p`` and ``p`` one
+    ulp below 1 (within 1e-14 of the exact value, ``tests/test_closed_forms.py``).
 
     Examples
     --------
@@ -117,13 +111,17 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> fl
     >>> kl_bernoulli([0.0, 0.5, 1.0], 0.5).round(6).tolist()
     [0.693147, 0.0, 0.693147]
     """
-    p = _as_float_array(p, "p")
-    q = _as_float_array(q, "q")
+    p = real_array(p, "p", allow_empty=True)
+    q = real_array(q, "q", allow_empty=True)
     for name, a in (("p", p), ("q", q)):
         bad = (a < 0) | (a > 1)
         if np.any(bad):
             raise ValueError(f"{name} must lie in [0, 1]; got {a[bad].flat[0]}")
-    p, q = np.broadcast_arrays(p, q)
+    try:
+        p, q = np.broadcast_arrays(p + 0.0, q + 0.0)  # + 0.0 turns -0.0 into 0.0
+    except ValueError:
+        raise ValueError(f"the shapes of p and q do not broadcast; got {p.shape} and "
+                         f"{q.shape}") from None
     d = q - p
     kl = _gen_kl_term(p, q, d) + _gen_kl_term(1.0 - p, 1.0 - q, -d)
     return _finish(kl, base)
@@ -146,18 +144,19 @@ def kl_normal(
     mu_q, sigma_q : array_like
         Mean and standard deviation (> 0) of the second distribution Q.
     base : float, optional
-        Base of the logarithm; ``None`` (default) gives nats, ``2`` gives bits.
+        Base of the logarithm, greater than 1; ``None`` (default) gives nats, ``2`` gives bits.
 
     Returns
     -------
     float or numpy.ndarray
         The divergence, broadcast over the inputs; a Python ``float`` for scalar inputs.
+        ``inf`` only where the exact value exceeds the float range.
 
     Raises
     ------
     ValueError
-        If a parameter is not finite, a standard deviation is not positive, or ``base`` is
-        invalid.
+        If a parameter is not real or not finite, a standard deviation is not positive, the
+        shapes do not broadcast, or ``base`` is invalid.
 
     Notes
     -----
@@ -172,7 +171,10 @@ def kl_normal(
     The textbook first form cancels badly when P is close to Q.  Here
     :math:`t = a (a + 2)` with :math:`a = (\sigma_p - \sigma_q)/\sigma_q`, where the difference is
     exact when the sigmas are close, and :math:`t - \log(1+t)` is evaluated without cancellation
-    (series for small :math:`|t|`; :math:`t - 2\log r` when :math:`r^2 < 1/2`).
+    (series for small :math:`|t|`; :math:`t - 2\log r` when :math:`r^2 < 1/3`; :math:`t/2 -
+    \log r` with :math:`t/2 = (a/2)(a + 2)` when :math:`t` would overflow, so that
+    ``kl_normal(0, 1, 0, 6.4e-155)`` is 1.22e308, not ``inf``).  Within 1e-14 of the exact
+    value over the whole float range (``tests/test_closed_forms.py``).
 
     Examples
     --------
@@ -183,58 +185,95 @@ def kl_normal(
     >>> kl_normal(0.0, [1.0, 2.0], 0.0, 1.0).round(6).tolist()
     [0.0, 0.806853]
     """
-    mu_p = _as_float_array(mu_p, "mu_p")
-    mu_q = _as_float_array(mu_q, "mu_q")
-    sigma_p = _as_float_array(sigma_p, "sigma_p")
-    sigma_q = _as_float_array(sigma_q, "sigma_q")
+    mu_p = real_array(mu_p, "mu_p", allow_empty=True)
+    mu_q = real_array(mu_q, "mu_q", allow_empty=True)
+    sigma_p = real_array(sigma_p, "sigma_p", allow_empty=True)
+    sigma_q = real_array(sigma_q, "sigma_q", allow_empty=True)
     for name, s in (("sigma_p", sigma_p), ("sigma_q", sigma_q)):
         if np.any(s <= 0):
             raise ValueError(f"{name} must be positive; got {s[s <= 0].flat[0]}")
-    with np.errstate(over="ignore"):
+    try:
+        mu_p, sigma_p, mu_q, sigma_q = np.broadcast_arrays(mu_p, sigma_p, mu_q, sigma_q)
+    except ValueError:
+        raise ValueError("the shapes of mu_p, sigma_p, mu_q and sigma_q do not broadcast") from None
+    with np.errstate(over="ignore", invalid="ignore"):
         a = (sigma_p - sigma_q) / sigma_q
         t = a * (a + 2.0)
-        delta = (mu_p - mu_q) / sigma_q
-        small_r = t < -0.5  # 1 + t = r^2 is inaccurate as r -> 0; use log r directly
-        phi = np.where(small_r, t - 2.0 * _log_ratio(sigma_p, sigma_q), _phi(t))
-        kl = 0.5 * (phi + delta * delta)
+        log_r = _log_ratio(sigma_p, sigma_q)
+        half_phi = np.where(t < -2.0 / 3.0, 0.5 * t - log_r,  # r^2 < 1/3: 1 + t is inexact
+                            0.5 * t_minus_log1p(np.where(t < -2.0 / 3.0, 0.0, t)))
+        huge = ~(t < 1e300)  # t/2 - log r, with t/2 formed without overflow
+        half_phi = np.where(huge, (0.5 * a) * (a + 2.0) - log_r, half_phi)
+        delta = _difference(mu_p, mu_q, sigma_q)
+        kl = half_phi + (0.5 * delta) * delta
     return _finish(kl, base)
 
 
-def _check_mvn(mu: np.ndarray, cov: np.ndarray, mu_name: str, cov_name: str) -> np.ndarray:
-    """Validate one (possibly batched) mean/covariance pair; return the symmetrised covariance."""
-    if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
-        raise ValueError(f"{cov_name} must be a square matrix; got shape {cov.shape}")
-    if mu.ndim < 1 or mu.shape[-1] != cov.shape[-1]:
-        raise ValueError(
-            f"{mu_name} of shape {mu.shape} does not match {cov_name} of shape {cov.shape}"
-        )
-    asym = np.abs(cov - np.swapaxes(cov, -1, -2))
-    if np.any(asym > 1e-10 * np.max(np.abs(cov), axis=(-2, -1), keepdims=True)):
-        raise ValueError(f"{cov_name} must be symmetric")
-    return 0.5 * (cov + np.swapaxes(cov, -1, -2))  # exact no-op on symmetric input
+def _checked_covariance(cov: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check a stack of covariances; return it symmetrised and its diagonal's square root.
+
+    Symmetry is judged relative to the diagonal scale ``sqrt(S_ii S_jj)``; positive
+    definiteness on the correlation matrix (unit diagonal), refusing a smallest eigenvalue
+    below ``8 k eps`` times the largest: such a matrix is singular to working precision and
+    the divergence would have no correct digit.
+    """
+    k = cov.shape[-1]
+    diagonal = np.diagonal(cov, axis1=-2, axis2=-1)
+    if np.any(diagonal <= 0):
+        raise ValueError(f"{name} must be positive definite; a diagonal entry is "
+                         f"{float(diagonal[diagonal <= 0].flat[0])!r}")
+    scale = np.sqrt(diagonal)
+    outer = scale[..., :, None] * scale[..., None, :]
+    with np.errstate(over="ignore"):
+        asymmetry = np.abs(cov - np.swapaxes(cov, -1, -2))
+    bad = asymmetry > SYMMETRY_TOLERANCE * outer
+    if np.any(bad):
+        index = tuple(int(i) for i in np.argwhere(bad)[0][-2:])
+        raise ValueError(f"{name} must be symmetric: entries {index} and {index[::-1]} differ "
+                         f"by more than {SYMMETRY_TOLERANCE:g} of the diagonal scale "
+                         f"sqrt(S_ii S_jj)")
+    symmetric = 0.5 * cov + 0.5 * np.swapaxes(cov, -1, -2)  # exact no-op on symmetric input
+    correlation = symmetric / outer
+    if k:
+        eigenvalues = np.linalg.eigvalsh(correlation)
+        smallest, largest = eigenvalues[..., 0], eigenvalues[..., -1]
+        singular = smallest <= 8.0 * k * _EPS * largest
+        if np.any(singular):
+            where = tuple(int(i) for i in np.argwhere(singular)[0]) if singular.ndim else ()
+            at = f" (at batch index {where})" if where else ""
+            raise ValueError(f"{name} must be positive definite{at}; its correlation matrix has "
+                             f"eigenvalues from {float(np.min(smallest)):.3g} to "
+                             f"{float(np.max(largest)):.3g}, singular to working precision")
+    return symmetric, scale
 
 
-def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
-    try:
-        return cho_factor(cov, lower=True, check_finite=False)[0]
-    except LinAlgError:
-        raise ValueError(f"{name} must be positive definite") from None
+def _solve_lower(lower: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve ``L X = B`` for a stack of lower-triangular ``L`` (N, k, k) and ``B`` (N, k, m).
+
+    One matrix goes to LAPACK; a stack is solved by forward substitution over the k rows, each
+    step vectorised over the stack (scipy's batched solve_triangular loops in Python).
+    """
+    if lower.shape[0] == 1:
+        return solve_triangular(lower[0], rhs[0], lower=True, check_finite=False)[None]
+    solution = np.empty_like(rhs)
+    for i in range(lower.shape[-1]):
+        known = np.einsum("nj,njm->nm", lower[:, i, :i], solution[:, :i, :])
+        solution[:, i, :] = (rhs[:, i, :] - known) / lower[:, i, i, None]
+    return solution
 
 
-def _kl_mvn_single(mu_p: np.ndarray, cov_p: np.ndarray, mu_q: np.ndarray, cov_q: np.ndarray):
-    lq = _cholesky(cov_q, "cov_q")
-    lp = _cholesky(cov_p, "cov_p")
-    # T = L^-1 (cov_p - cov_q) L^-T = L^-1 cov_p L^-T - I, with cov_q = L L^T.
-    half = solve_triangular(lq, cov_p - cov_q, lower=True, check_finite=False)
-    tmat = solve_triangular(lq, half.T, lower=True, check_finite=False)
-    t = np.linalg.eigvalsh(0.5 * (tmat + tmat.T))  # eigenvalues lambda_i - 1
-    if t.min() >= -0.5:
-        trace_logdet = np.sum(_phi(t))
-    else:  # some lambda_i small: take log det from the Cholesky factors instead
-        logdet = 2.0 * (np.sum(np.log(np.diag(lp))) - np.sum(np.log(np.diag(lq))))
-        trace_logdet = np.trace(tmat) - logdet
-    z = solve_triangular(lq, mu_p - mu_q, lower=True, check_finite=False)
-    return 0.5 * (trace_logdet + z @ z)
+def _log_det_correlation(cholesky: np.ndarray) -> np.ndarray:
+    """``log det C`` from the Cholesky factor of a correlation matrix ``C``."""
+    return 2.0 * np.sum(np.log(np.diagonal(cholesky, axis1=-2, axis2=-1)), axis=-1)
+
+
+def _half_squared_norm(y: np.ndarray) -> np.ndarray:
+    """``||y||^2 / 2`` along the last axis without overflow before the result overflows."""
+    largest = np.max(np.abs(y), axis=-1, initial=0.0)
+    safe = np.where((largest > 0) & np.isfinite(largest), largest, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (0.5 * largest) * np.sum((y / safe[..., None]) ** 2, axis=-1) * largest
+    return np.where(np.isfinite(largest), value, np.inf)
 
 
 def kl_mvn(
@@ -252,23 +291,27 @@ def kl_mvn(
     mu_p, mu_q : array_like, shape (..., k)
         Means of P and Q.
     cov_p, cov_q : array_like, shape (..., k, k)
-        Symmetric positive definite covariance matrices of P and Q.  Optional leading batch
-        dimensions broadcast against each other and against those of the means.
+        Symmetric positive definite covariance matrices of P and Q.  Leading batch dimensions
+        broadcast against each other and against those of the means; ``k = 0`` is allowed
+        (the divergence is 0).
     base : float, optional
-        Base of the logarithm; ``None`` (default) gives nats, ``2`` gives bits.
+        Base of the logarithm, greater than 1; ``None`` (default) gives nats, ``2`` gives bits.
 
     Returns
     -------
     float or numpy.ndarray
         The divergence; a Python ``float`` without batch dimensions, else an array of the
-        broadcast batch shape.
+        broadcast batch shape.  ``inf`` only where the exact value exceeds the float range.
 
     Raises
     ------
     ValueError
-        If an entry is not finite, a covariance is not square, not symmetric (relative
-        tolerance 1e-10) or not positive definite, the shapes do not match, or ``base`` is
-        invalid.
+        If an entry is not real or not finite, a covariance is not square, not symmetric
+        (relative to its diagonal scale: :data:`SYMMETRY_TOLERANCE` of
+        :math:`\sqrt{\Sigma_{ii}\Sigma_{jj}}`) or not positive definite (including singular to
+        working precision: the smallest eigenvalue of its correlation matrix below
+        :math:`8 k \epsilon` times the largest), the shapes do not match or broadcast, or
+        ``base`` is invalid.
 
     Notes
     -----
@@ -278,10 +321,24 @@ def kl_mvn(
           = \frac12\left[\sum_i \bigl(t_i - \log(1 + t_i)\bigr) + \lVert L^{-1}(\mu_p-\mu_q)\rVert^2
             \right],
 
-    where :math:`\Sigma_q = L L^\top` (Cholesky) and :math:`t_i` are the eigenvalues of
+    computed in the coordinates where :math:`\Sigma_q` has unit diagonal (the divergence does not
+    change under this scaling, and it keeps 1e-300 and 1e300 scales finite): there
+    :math:`\Sigma_q = L L^\top` (Cholesky) and :math:`t_i` are the eigenvalues of
     :math:`L^{-1}(\Sigma_p - \Sigma_q)L^{-\top}`, so that nothing cancels when
-    :math:`\Sigma_p \approx \Sigma_q`.  No matrix is inverted explicitly.  If some
-    :math:`1 + t_i < 1/2`, the log-determinant is taken from the Cholesky factors instead.
+    :math:`\Sigma_p \approx \Sigma_q`.  No matrix is inverted explicitly; batches are computed
+    together (stacked linear algebra, forward substitution vectorised over the batch: 2000 pairs
+    of 3x3 take milliseconds).  If some :math:`1 + t_i < 1/2`, the log-determinant is taken from
+    the Cholesky factors of both correlation matrices instead.
+
+    **Accuracy is limited by the condition number** :math:`\kappa` of the correlation matrices
+    (the covariances scaled to unit diagonal; scaling does not count): the Cholesky factor, the
+    triangular solves and the eigenvalues carry relative errors of order :math:`k \kappa
+    \epsilon`, and so does the result. Measured against 60-digit mpmath for :math:`k \le 5` and
+    :math:`\kappa` from 10 to 1e12 (random, nearly equal and scaled covariances): at most
+    :math:`0.3\, k \kappa \epsilon`, so about 1e-14 for well-conditioned covariances and 1e-4 at
+    :math:`\kappa = 10^{12}` (``tests/test_closed_forms.py`` holds it to :math:`k \kappa
+    \epsilon`).
+    A covariance with :math:`\kappa > 1/(8 k \epsilon)` is refused.
 
     Examples
     --------
@@ -289,11 +346,20 @@ def kl_mvn(
     0.5
     >>> round(kl_mvn([0, 0], [[1, 0.5], [0.5, 1]], [0, 0], [[1, 0], [0, 1]]), 6)
     0.143841
+    >>> kl_mvn(np.zeros((3, 2)), np.eye(2), [1.0, 0.0], 4 * np.eye(2)).round(4).tolist()
+    [0.7613, 0.7613, 0.7613]
     """
-    mu_p = _as_float_array(mu_p, "mu_p")
-    mu_q = _as_float_array(mu_q, "mu_q")
-    cov_p = _check_mvn(mu_p, _as_float_array(cov_p, "cov_p"), "mu_p", "cov_p")
-    cov_q = _check_mvn(mu_q, _as_float_array(cov_q, "cov_q"), "mu_q", "cov_q")
+    mu_p = real_array(mu_p, "mu_p", allow_empty=True)
+    mu_q = real_array(mu_q, "mu_q", allow_empty=True)
+    cov_p = real_array(cov_p, "cov_p", allow_empty=True)
+    cov_q = real_array(cov_q, "cov_q", allow_empty=True)
+    for mu, cov, mu_name, cov_name in ((mu_p, cov_p, "mu_p", "cov_p"),
+                                       (mu_q, cov_q, "mu_q", "cov_q")):
+        if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
+            raise ValueError(f"{cov_name} must be a square matrix; got shape {cov.shape}")
+        if mu.ndim < 1 or mu.shape[-1] != cov.shape[-1]:
+            raise ValueError(f"{mu_name} of shape {mu.shape} does not match {cov_name} of "
+                             f"shape {cov.shape}")
     k = cov_p.shape[-1]
     if cov_q.shape[-1] != k:
         raise ValueError(f"cov_p is {k}x{k} but cov_q is {cov_q.shape[-1]}x{cov_q.shape[-1]}")
@@ -303,16 +369,49 @@ def kl_mvn(
         )
     except ValueError:
         raise ValueError("batch dimensions of the inputs do not broadcast") from None
-    args = [
-        np.broadcast_to(mu_p, batch + (k,)),
-        np.broadcast_to(cov_p, batch + (k, k)),
-        np.broadcast_to(mu_q, batch + (k,)),
-        np.broadcast_to(cov_q, batch + (k, k)),
-    ]
-    kl = np.empty(batch)
-    for idx in np.ndindex(batch):
-        kl[idx] = _kl_mvn_single(*(a[idx] for a in args))
-    return _finish(kl, base)
+    sym_p, scale_p = _checked_covariance(cov_p, "cov_p")
+    sym_q, scale_q = _checked_covariance(cov_q, "cov_q")
+    if k == 0:
+        return _finish(np.zeros(batch), base)
+    size = math.prod(batch)
+
+    def stack(array, tail):
+        return np.broadcast_to(array, batch + tail).reshape((size, *tail))
+
+    sym_p, sym_q = stack(sym_p, (k, k)), stack(sym_q, (k, k))
+    scale_p, scale_q = stack(scale_p, (k,)), stack(scale_q, (k,))
+    outer_q = scale_q[:, :, None] * scale_q[:, None, :]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        corr_q = sym_q / outer_q
+        p_in_q = sym_p / outer_q  # Sigma_p in the coordinates where Sigma_q has unit diagonal
+        gap = _difference(sym_p, sym_q, outer_q)  # exact difference first: no cancellation
+        z = _difference(stack(mu_p, (k,)), stack(mu_q, (k,)), scale_q)
+    lower = np.linalg.cholesky(corr_q)
+    kl = np.full(size, np.inf)
+    finite = np.all(np.isfinite(p_in_q), axis=(-2, -1))  # else tr(Sigma_q^-1 Sigma_p) overflows
+    if finite.any():
+        low = lower[finite]
+        with np.errstate(under="ignore"):
+            half = _solve_lower(low, gap[finite])
+            tmat = _solve_lower(low, np.swapaxes(half, -1, -2))
+            t = np.linalg.eigvalsh(0.5 * tmat + 0.5 * np.swapaxes(tmat, -1, -2))
+            trace_logdet = np.sum(t_minus_log1p(np.maximum(t, -1.0)), axis=-1)
+            far = t[:, 0] < -0.5  # some eigenvalue ratio below 1/2: log det from Cholesky
+            if far.any():
+                corr_p = sym_p[finite][far] / (scale_p[finite][far][:, :, None]
+                                              * scale_p[finite][far][:, None, :])
+                log_det = (2.0 * np.sum(_log_ratio(scale_p[finite][far], scale_q[finite][far]),
+                                        axis=-1)
+                           + _log_det_correlation(np.linalg.cholesky(corr_p))
+                           - _log_det_correlation(low[far]))
+                trace = np.trace(tmat[far], axis1=-2, axis2=-1)
+                trace_logdet[far] = trace - log_det
+            kl[finite] = 0.5 * trace_logdet
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = _solve_lower(lower, z[:, :, None])[:, :, 0]
+    with np.errstate(over="ignore"):
+        kl = kl + _half_squared_norm(y)
+    return _finish(np.maximum(kl, 0.0).reshape(batch), base)
 
 
 # --- Dirichlet and Beta distributions -------------------------------------------------------

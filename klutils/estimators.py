@@ -30,13 +30,13 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from klutils._series import expm1_minus_t
 from klutils._validation import log_density_values, real_array
 
 __all__ = ["ESTIMATOR_NAMES", "KLEstimates", "kl_estimators"]
@@ -44,20 +44,10 @@ __all__ = ["ESTIMATOR_NAMES", "KLEstimates", "kl_estimators"]
 #: The three estimators, in the order of Schulman's note.
 ESTIMATOR_NAMES = ("k1", "k2", "k3")
 
-# e^t - 1 - t = sum_{k>=2} t^k / k!; for |t| < 0.1 the terms up to t^12 leave a relative error
-# below 2 * 0.1^11 / 12! < 1e-19, and there is no cancellation.
-_SERIES_MAX = 0.1
-_SERIES = [1.0 / math.factorial(k) for k in range(12, 1, -1)]  # highest degree first
-
 
 def _exp_minus_one_minus(t: np.ndarray) -> np.ndarray:
-    """``e^t - 1 - t >= 0`` without cancellation (series for small ``|t|``); ``inf`` at +-inf."""
-    with np.errstate(over="ignore"):
-        result = np.expm1(t) - t
-    small = np.abs(t) < _SERIES_MAX
-    t_small = t[small]
-    result[small] = t_small * t_small * np.polyval(_SERIES, t_small)
-    return np.maximum(result, 0.0)
+    """``e^t - 1 - t >= 0`` without cancellation (:func:`klutils._series.expm1_minus_t`)."""
+    return expm1_minus_t(t)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,9 @@ def test_base():
     assert kl_mvn([0, 0], np.eye(2), [1, 1], np.eye(2), base=math.e) == pytest.approx(1.0)
     assert log_of_base(None) == 1.0
     assert log_of_base(2) == math.log(2)
-    assert log_of_base(np.float32(0.5)) == -math.log(2)
+    assert log_of_base(np.float32(4.0)) == math.log(4)
+    with pytest.raises(ValueError, match="greater than 1"):
+        log_of_base(np.float32(0.5))  # a base below 1 would make every divergence negative
     assert kl_bernoulli(np.array([0, 1]), np.array([1, 0]), base=np.int64(2)).tolist() == [
         math.inf,
         math.inf,
@@ -171,18 +173,29 @@ def test_mvn_against_mpmath():
                 assert rel_err(kl, ref_mvn(mu_q, cov_p, mu_q, cov_q)) <= RTOL
 
 
-def test_mvn_ill_conditioned_error_bounded_by_condition_number():
-    # With cond(cov_q) = 1e6 the Cholesky factor itself is only accurate to ~cond * eps, so
-    # 1e-12 is not reachable for nearly equal covariances; the error stays ~cond * eps.
-    rng = np.random.default_rng(3)
-    cond = 1e6
-    for _ in range(5):
-        cov_q = random_spd(rng, 3, cond)
-        e = rng.normal(size=(3, 3))
-        cov_p = cov_q + 1e-8 * (e + e.T)
-        mu = rng.normal(size=3)
-        kl = kl_mvn(mu, cov_p, mu, cov_q)
-        assert rel_err(kl, ref_mvn(mu, cov_p, mu, cov_q)) <= 10 * cond * np.finfo(float).eps
+def correlation_condition(cov) -> float:
+    scale = np.sqrt(np.diag(cov))
+    return float(np.linalg.cond(cov / np.outer(scale, scale)))
+
+
+@pytest.mark.parametrize("cond", [1e1, 1e3, 1e6, 1e9, 1e12])
+def test_mvn_error_is_bounded_by_the_condition_number(cond):
+    """The documented limit: relative error at most k * kappa * eps, kappa the condition number
+    of the correlation matrices, for random, nearly equal and scaled covariances."""
+    rng = np.random.default_rng(int(math.log10(cond)))
+    for _ in range(4):
+        k = int(rng.integers(2, 6))
+        cov_q = random_spd(rng, k, cond)
+        e = rng.normal(size=(k, k))
+        for cov_p in (random_spd(rng, k, cond), 0.3 * cov_q,
+                      cov_q + 1e-8 * np.abs(cov_q).max() * (e + e.T)):
+            if np.linalg.eigvalsh(cov_p).min() <= 0:
+                continue
+            mu_q = rng.normal(size=k)
+            mu_p = mu_q + 1e-6 * rng.normal(size=k)
+            kappa = max(correlation_condition(cov_p), correlation_condition(cov_q))
+            error = rel_err(kl_mvn(mu_p, cov_p, mu_q, cov_q), ref_mvn(mu_p, cov_p, mu_q, cov_q))
+            assert error <= k * kappa * np.finfo(float).eps
 
 
 @settings(max_examples=300, deadline=None)
@@ -335,6 +348,7 @@ def test_mvn_accepts_asymmetry_below_tolerance():
 # ---------------------------------------------------------------------------------------------
 
 spd2 = np.array([[2.0, 0.3], [0.3, 1.0]])
+BAD_BASE = "base must be a finite number greater than 1"
 
 
 @pytest.mark.parametrize(
@@ -343,19 +357,19 @@ spd2 = np.array([[2.0, 0.3], [0.3, 1.0]])
         (lambda: kl_bernoulli(1.2, 0.5), r"p must lie in \[0, 1\]; got 1\.2"),
         (lambda: kl_bernoulli(0.5, -0.1), r"q must lie in \[0, 1\]; got -0\.1"),
         (lambda: kl_bernoulli([0.2, 1.5], 0.5), r"p must lie in \[0, 1\]; got 1\.5"),
-        (lambda: kl_bernoulli(math.nan, 0.5), r"p must be finite; got nan"),
-        (lambda: kl_bernoulli(0.5, math.inf), r"q must be finite; got inf"),
-        (lambda: kl_bernoulli(0.5, 0.5, base=0), "base must be a positive number other than"),
-        (lambda: kl_bernoulli(0.5, 0.5, base=1), "base must be a positive number other than"),
-        (lambda: kl_normal(0, 1, 0, 1, base=-2), "base must be a positive number other than"),
-        (lambda: kl_normal(0, 1, 0, 1, base=math.inf), "base must be a positive number other than"),
-        (lambda: kl_normal(0, 1, 0, 1, base=math.nan), "base must be a positive number other than"),
-        (lambda: kl_normal(0, 1, 0, 1, base="two"), "base must be a positive number other than"),
-        (lambda: kl_normal(0, 1, 0, 1, base=True), "base must be a positive number other than"),
-        (lambda: kl_bernoulli("0.5", 0.5), "p must be real numbers; got dtype <U3"),
-        (lambda: kl_bernoulli(0.5, [True]), "q must be real numbers; got dtype bool"),
-        (lambda: kl_normal(0, 1, 1j, 1), "mu_q must be real numbers; got dtype complex"),
-        (lambda: kl_mvn([0, 0], [[1.0], [0, 1]], [0, 0], spd2), "cov_p must be an array of real"),
+        (lambda: kl_bernoulli(math.nan, 0.5), r"p must be finite numbers; it contains nan"),
+        (lambda: kl_bernoulli(0.5, math.inf), r"q must be finite numbers; it contains inf"),
+        (lambda: kl_bernoulli(0.5, 0.5, base=0), BAD_BASE),
+        (lambda: kl_bernoulli(0.5, 0.5, base=1), BAD_BASE),
+        (lambda: kl_normal(0, 1, 0, 1, base=-2), BAD_BASE),
+        (lambda: kl_normal(0, 1, 0, 1, base=math.inf), BAD_BASE),
+        (lambda: kl_normal(0, 1, 0, 1, base=math.nan), BAD_BASE),
+        (lambda: kl_normal(0, 1, 0, 1, base="two"), BAD_BASE),
+        (lambda: kl_normal(0, 1, 0, 1, base=True), BAD_BASE),
+        (lambda: kl_bernoulli("0.5", 0.5), r"p must hold real numbers; got dtype <U3"),
+        (lambda: kl_bernoulli(0.5, [True]), "q must hold real numbers; got dtype bool"),
+        (lambda: kl_normal(0, 1, 1j, 1), "mu_q must hold real numbers; got dtype complex"),
+        (lambda: kl_mvn([0, 0], [[1.0], [0, 1]], [0, 0], spd2), "cov_p must be an array of"),
         (lambda: kl_normal(0, 0.0, 0, 1), r"sigma_p must be positive; got 0\.0"),
         (lambda: kl_normal(0, 1, 0, [1.0, -2.0]), r"sigma_q must be positive; got -2\.0"),
         (lambda: kl_normal(math.nan, 1, 0, 1), "mu_p must be finite"),
@@ -380,3 +394,131 @@ spd2 = np.array([[2.0, 0.3], [0.3, 1.0]])
 def test_bad_inputs_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------------------------------
+# Extreme scales and the whole float range, against exact references (tests/exact.py)
+# ---------------------------------------------------------------------------------------------
+
+import exact  # noqa: E402
+from hypothesis import example  # noqa: E402
+from strategies import ACCURACY  # noqa: E402
+
+probabilities = st.one_of(st.floats(0, 1), st.floats(0, 1e-300), st.floats(1 - 1e-10, 1),
+                          st.sampled_from([5e-324, 1 - 2**-53, 0.5, 1.0, 0.0]))
+
+
+@ACCURACY
+@given(probabilities, probabilities)
+@example(5e-324, 1 - 2**-53)
+@example(1 - 2**-53, 1 - 2**-52)
+def test_bernoulli_exact_over_the_whole_range(p, q):
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_bernoulli(p, q)
+    exact.assert_accurate(got, exact.kl_bernoulli(p, q), n=2, rtol=1e-14)
+
+
+positive_scales = st.one_of(st.floats(1e-300, 1e300), st.floats(5e-324, 1e-300),
+                            st.floats(1e300, 1.7e308), st.floats(0.5, 2.0))
+locations = st.one_of(st.floats(-1e308, 1e308), st.floats(-10, 10))
+
+
+@ACCURACY
+@given(locations, positive_scales, locations, positive_scales)
+@example(0.0, 1.0, 0.0, 6.4e-155)
+@example(1e308, 1e300, -1e308, 1e300)
+@example(0.0, 5e-324, 0.0, 1.7e308)
+def test_normal_exact_over_the_whole_range(mu_p, s_p, mu_q, s_q):
+    """Finite where the exact value is representable (kl_normal(0, 1, 0, 6.4e-155) = 1.22e308),
+    inf where it is not, never NaN, no warning."""
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_normal(mu_p, s_p, mu_q, s_q)
+    exact.assert_accurate(got, exact.kl_normal(mu_p, s_p, mu_q, s_q), n=2, rtol=1e-14)
+
+
+def exact_mvn_diagonal(mu_p, var_p, mu_q, var_q):
+    """Sum over the axes of the exact univariate KL, from the variances themselves."""
+    from fractions import Fraction
+
+    import mpmath
+    total = mpmath.mpf(0)
+    with mpmath.workprec(exact.BITS + 2200):
+        for a, va, b, vb in zip(mu_p, var_p, mu_q, var_q, strict=True):
+            ratio = Fraction(float(va)) / Fraction(float(vb))
+            delta2 = (Fraction(float(a)) - Fraction(float(b))) ** 2 / Fraction(float(vb))
+            t = exact._mp(ratio - 1)
+            total += (t - mpmath.log(exact._mp(ratio)) + exact._mp(delta2)) / 2
+    return total
+
+
+@pytest.mark.parametrize("scale_p, scale_q", [(1e300, 1e-300), (1e-300, 1e300), (1e300, 1e300),
+                                              (1e-300, 1e-300), (1e150, 1.0), (1.0, 1e-150)])
+def test_mvn_at_extreme_scales_is_finite_or_inf_never_nan(scale_p, scale_q):
+    rng = np.random.default_rng(8)
+    var_p = scale_p * rng.uniform(0.5, 2, 3)
+    var_q = scale_q * rng.uniform(0.5, 2, 3)
+    mu_p, mu_q = rng.normal(size=(2, 3)) * math.sqrt(scale_q)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        got = kl_mvn(mu_p, np.diag(var_p), mu_q, np.diag(var_q))
+    exact.assert_accurate(got, exact_mvn_diagonal(mu_p, var_p, mu_q, var_q), n=3, rtol=1e-13)
+
+
+def test_mvn_means_far_apart_overflow_only_when_the_value_does():
+    assert kl_mvn([1e308], [[1.6e308]], [-1e308], [[1.6e308]]) == pytest.approx(1.25e308,
+                                                                                 rel=1e-14)
+    assert kl_mvn([1e308], [[1.0]], [-1e308], [[1.0]]) == math.inf
+    assert kl_mvn([0.0, 0.0], np.eye(2) * 1e300, [0.0, 0.0], np.eye(2) * 1e-300) == math.inf
+
+
+# ---------------------------------------------------------------------------------------------
+# kl_mvn: batches, dimension 0, refusals relative to the diagonal scale
+# ---------------------------------------------------------------------------------------------
+
+
+def test_mvn_batches_are_computed_together_and_match_single_pairs():
+    rng = np.random.default_rng(9)
+    n, k = 2000, 3
+    mu_p, mu_q = rng.normal(size=(2, n, k))
+    cov_p = np.stack([random_spd(rng, k) for _ in range(n)])
+    cov_q = np.stack([random_spd(rng, k) for _ in range(n)])
+    batch = kl_mvn(mu_p, cov_p, mu_q, cov_q)
+    assert batch.shape == (n,)
+    for i in range(0, n, 97):
+        assert batch[i] == pytest.approx(kl_mvn(mu_p[i], cov_p[i], mu_q[i], cov_q[i]),
+                                         rel=1e-14)
+
+
+def test_mvn_dimension_zero_is_zero():
+    assert kl_mvn(np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0))) == 0.0
+    assert kl_mvn(np.zeros((4, 0)), np.zeros((0, 0)), np.zeros(0),
+                  np.zeros((0, 0))).tolist() == [0.0] * 4
+
+
+def test_mvn_refuses_rank_deficient_covariance():
+    """A rank-1 covariance (P on a line) has no density: refused rather than a finite number."""
+    v = np.array([1.0, 2.0, 3.0])
+    singular = np.outer(v, v) + np.diag([0.0, 1e-17, 0.0])
+    with pytest.raises(ValueError, match="cov_p must be positive definite.*singular"):
+        kl_mvn(np.zeros(3), singular, np.zeros(3), np.eye(3))
+    with pytest.raises(ValueError, match="cov_q must be positive definite"):
+        kl_mvn(np.zeros(3), np.eye(3), np.zeros(3), singular)
+    with pytest.raises(ValueError, match="positive definite; a diagonal entry is 0.0"):
+        kl_mvn([0, 0], [[0.0, 0.0], [0.0, 1.0]], [0, 0], np.eye(2))
+
+
+def test_mvn_symmetry_is_judged_relative_to_the_diagonal_scale():
+    with pytest.raises(ValueError, match=r"cov_p must be symmetric: entries \(0, 1\) and"):
+        kl_mvn([0, 0], [[1e10, 0.5], [0.0, 1e10]], [0, 0], np.eye(2))
+    tiny = np.array([[1e-20, 3e-21], [3e-21 * (1 + 1e-14), 1e-20]])  # asymmetric by rounding
+    assert kl_mvn([0, 0], tiny, [0, 0], tiny) == 0.0
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(50, 4)) * [1e-3, 1.0, 1e3, 1e6]
+    computed = x.T @ x / 50  # symmetric up to rounding
+    assert kl_mvn(np.zeros(4), computed, np.zeros(4), computed.T) == 0.0
+
+
+def test_bernoulli_empty_batch_is_empty_like_kl_divergence():
+    from klutils import kl_divergence
+    assert kl_bernoulli([], 0.5).shape == (0,)
+    assert kl_divergence(np.empty((0, 2)), [0.5, 0.5]).shape == (0,)
+    assert kl_normal([], 1.0, 0.0, 1.0).shape == (0,)

@@ -129,4 +129,5 @@ def test_batches_agree_with_single_pairs(pq):
     p, q = pq
     batch_p, batch_q = np.stack([p, q, p]), np.stack([q, q, p])
     expected = [kl_divergence(p, q), kl_divergence(q, q), kl_divergence(p, p)]
-    np.testing.assert_array_equal(kl_divergence(batch_p, batch_q), expected)
+    # the series' length adapts to each block: a batch may differ from single calls in the last bit
+    np.testing.assert_allclose(kl_divergence(batch_p, batch_q), expected, rtol=4e-16, atol=0)

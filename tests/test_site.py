@@ -145,6 +145,15 @@ def test_every_figure_has_alt_text(site):
     assert not bad, f"images without alt text: {bad}"
 
 
+def test_hidden_cell_toggles_are_named_by_their_visible_text(site):
+    """No ``<summary>`` has an aria-label hiding its words (axe label-content-name-mismatch)."""
+    summaries = [(page.name, tag) for page in (site / "chapters").glob("*.html")
+                 for tag in re.findall(r"<summary[^>]*>", page.read_text(encoding="utf-8"))]
+    assert summaries, "no hidden cell on any chapter page: the test checks nothing"
+    labelled = [f"{name}: {tag}" for name, tag in summaries if "aria-label" in tag]
+    assert not labelled, labelled
+
+
 def test_every_image_a_page_shows_is_in_the_site(site):
     missing = [f"{page.relative_to(site)}: {url}" for page in pages(site)
                for url in _parse(page).urls

@@ -111,6 +111,7 @@ def test_contributions_in_bits_and_conventions_for_zero_probabilities():
     ([0.5, 0.6], [0.5, 0.5], None, "sum to 1"),
     ([0.5, 0.5], [1.5, -0.5], None, "negative"),
     ([0.5, 0.5], [0.2, 0.3, 0.5], None, "same number of outcomes"),
+    ([[0.5, 0.5], [0.1, 0.9]], [[0.5, 0.5]] * 3, None, "do not broadcast"),
     ([0.5, 0.5], [0.5, 0.5], 1, "base"),
 ])
 def test_contributions_reject_bad_input(p, q, base, message):
