@@ -54,6 +54,7 @@ __all__ = [
     "LAYOUTS",
     "MAX_SETTINGS",
     "MIN_STOPS",
+    "SITE_SETTINGS",
     "STATES_ENV",
     "Choice",
     "InteractiveFigure",
@@ -66,6 +67,11 @@ __all__ = [
 MIN_STOPS = 21
 #: The most settings one widget may reach: each is rendered once when the book is built.
 MAX_SETTINGS = 1000
+#: The most settings all the widgets of the website may reach together. Each costs about
+#: 0.15-0.25 s of CPU when the book is built, so this bounds the build time: 1,500 for the
+#: widgets of chapters 1-6, 9 and 10, and 450 for each of chapters 7 and 8. ``make book`` fails
+#: when the pages' widgets exceed it (``_ext/kl_widgets.py``).
+SITE_SETTINGS = 2400
 #: How a widget's figure is laid out (see :func:`interactive_figure`).
 LAYOUTS = ("fixed", "constrained")
 
@@ -547,6 +553,28 @@ class InteractiveFigure(widgets.VBox):
         pixels, _ = self._paint(self._constrained, values)
         self.figure = self._constrained
         return pixels, str(self._readout(**values)), self.describe(values)
+
+    def readout_at(self, values: Mapping[str, Any]) -> str:
+        """The readout (HTML) at a setting, as :meth:`render` gives it, without drawing.
+
+        For a chapter's hidden checks of the numbers its text quotes: about a hundred times
+        cheaper than :meth:`render`.
+
+        Raises
+        ------
+        ValueError
+            If a value is not one of its control's stops.
+
+        Examples
+        --------
+        >>> widget = interactive_figure(lambda ax, mu: None, lambda mu: f"μ = {mu:.2f}",
+        ...                             [Slider("mu", 0, 1)])
+        >>> widget.readout_at({"mu": 0.35})
+        'μ = 0.35'
+        """
+        values = dict(values)
+        self.key_of(values)
+        return str(self._readout(**values))
 
     def _paint(self, figure: Figure, values: Mapping[str, Any]) -> tuple[np.ndarray, list]:
         """Draw a setting on ``figure`` from scratch; return its RGB pixels and the axes."""

@@ -21,6 +21,7 @@ import pytest
 from sitekit import ROOT, SITE, pages
 
 from klutils._widget_export import read_state_script
+from klutils.widgets import MAX_SETTINGS, SITE_SETTINGS
 
 pytestmark = [pytest.mark.site]
 
@@ -230,6 +231,25 @@ def test_chapter_1_shows_its_widget_on_the_website(site):
     assert "__KL_WIDGET_BASE__" not in chapter and "InteractiveFigure(" not in chapter
     for label in ("Q(sun)", "Q(cloud)", "Q(rain)"):
         assert f">{label}</label>" in chapter
+
+
+def test_every_chapter_shows_a_widget_that_moves_on_the_website(site):
+    """Every chapter page has at least one static widget, and no page says it is missing."""
+    chapters = sorted((site / "chapters").glob("*.html"))
+    assert len(chapters) >= 8
+    shown = {page.name for page, *_ in _widgets(site)}
+    assert [page.name for page in chapters if page.name not in shown] == []
+    for page in chapters:
+        text = page.read_text(encoding="utf-8")
+        assert "not shown on this website" not in text and "needs a running kernel" not in text
+
+
+def test_the_widgets_stay_within_the_site_s_budget_of_settings(site):
+    """Each widget reaches at most MAX_SETTINGS settings, all of them at most SITE_SETTINGS."""
+    counts = {f"{page.name} {widget_id}": data["settings"]
+              for page, widget_id, _, data, _ in _widgets(site)}
+    assert counts and all(0 < n <= MAX_SETTINGS for n in counts.values()), counts
+    assert sum(counts.values()) <= SITE_SETTINGS, counts
 
 
 def test_every_setting_of_every_widget_is_on_the_site(site):
