@@ -338,9 +338,11 @@ def test_a_chapter_runs_from_the_unpacked_archive(site, tmp_path, monkeypatch):
     assert printed.strip().startswith(str(course / "klutils"))
 
 
-def test_a_missing_klutils_gets_a_clear_message():
-    """The first code cell of chapter 1, run where klutils is not installed."""
-    notebook = nbformat.read(ROOT / "chapters" / "01_intuition.ipynb", as_version=4)
+@pytest.mark.parametrize("chapter", sorted((ROOT / "chapters").glob("*.ipynb")),
+                         ids=lambda path: path.stem)
+def test_a_missing_klutils_gets_a_clear_message(chapter):
+    """The first code cell of every chapter, run where klutils is not installed."""
+    notebook = nbformat.read(chapter, as_version=4)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
     assert "import klutils" in first.source
     done = subprocess.run([sys.executable, "-I", "-S", "-c", first.source], capture_output=True,
