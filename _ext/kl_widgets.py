@@ -89,7 +89,8 @@ def copy_states(app, exception) -> None:
             f"the settings of widgets {missing} (widget id: page) are not in {store}; they are "
             f"written when a notebook is executed, so remove _build/.jupyter_cache and build "
             f"again (make book)")
-    check_budget({i: store / i if (store / i).is_dir() else site / i for i in used}, used)
+    if any(not (site / i).is_dir() for i in used):  # a widget changed: within the budget?
+        check_budget({i: site / i if (site / i).is_dir() else store / i for i in used}, used)
     site.mkdir(parents=True, exist_ok=True)
     for widget_id in used:
         if not (site / widget_id).is_dir():
@@ -105,8 +106,10 @@ def copy_states(app, exception) -> None:
 
 
 def check_budget(folders: dict[str, Path], used: dict[str, str]) -> None:
-    """Warn (a build failure with ``-W``) when the widgets reach more settings together than
-    ``klutils.widgets.SITE_SETTINGS``; a setting is one ``.js`` file of a widget's folder."""
+    """Fail the build, before any widget is copied into the site, when the widgets reach more
+    settings together than ``klutils.widgets.SITE_SETTINGS`` (a setting is one ``.js`` file of
+    a widget's folder). Checked only when a widget changed, so that a rebuild with nothing
+    changed does not import klutils' plotting stack."""
     from klutils.widgets import SITE_SETTINGS
 
     counts = {widget_id: sum(1 for _ in folder.glob("*.js"))
@@ -114,10 +117,10 @@ def check_budget(folders: dict[str, Path], used: dict[str, str]) -> None:
     if sum(counts.values()) > SITE_SETTINGS:
         by_page = ", ".join(f"{used[i]}: {n}" for i, n in sorted(counts.items(),
                                                                  key=lambda item: -item[1]))
-        logger.warning(f"the widgets reach {sum(counts.values())} settings together, more than "
-                       f"klutils.widgets.SITE_SETTINGS = {SITE_SETTINGS} (each is rendered at "
-                       f"every build); use fewer stops or controls ({by_page})",
-                       type="kl_widgets")
+        raise ExtensionError(
+            f"the widgets reach {sum(counts.values())} settings together, more than "
+            f"klutils.widgets.SITE_SETTINGS = {SITE_SETTINGS} (each is rendered at every "
+            f"build); use fewer stops or controls ({by_page})")
 
 
 def setup(app):

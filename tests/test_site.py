@@ -252,6 +252,32 @@ def test_the_widgets_stay_within_the_site_s_budget_of_settings(site):
     assert sum(counts.values()) <= SITE_SETTINGS, counts
 
 
+def test_the_build_refuses_widgets_over_the_site_s_budget(tmp_path, monkeypatch):
+    """_ext/kl_widgets.py counts each widget's settings and stops the build over the budget."""
+    from sphinx.errors import ExtensionError
+
+    import klutils.widgets
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        from kl_widgets import check_budget
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    folders = {}
+    for widget_id, settings in (("a" * 16, 3), ("b" * 16, 4)):
+        folders[widget_id] = tmp_path / widget_id
+        folders[widget_id].mkdir()
+        for k in range(settings):
+            (folders[widget_id] / f"{k}.js").write_text("klWidgetState({});")
+            (folders[widget_id] / f"{k}.webp").write_bytes(b"")
+    used = {"a" * 16: "chapters/01.html", "b" * 16: "chapters/02.html"}
+    monkeypatch.setattr(klutils.widgets, "SITE_SETTINGS", 7)
+    check_budget(folders, used)
+    monkeypatch.setattr(klutils.widgets, "SITE_SETTINGS", 6)
+    with pytest.raises(ExtensionError, match="7 settings together.*chapters/02.html: 4"):
+        check_budget(folders, used)
+
+
 def test_every_setting_of_every_widget_is_on_the_site(site):
     """Following ``next`` from the start reaches exactly the settings the widget renders; each
     has its figure and its data, and a move fetches at most 60 KB."""
