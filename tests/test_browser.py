@@ -218,7 +218,7 @@ def _setting(widget) -> tuple[str, dict[str, float]]:
                       .get_attribute("textContent"))
     stops, values = [], {}
     for control in data["controls"]:
-        element = widget.find_element("css selector", f'[name="{control["name"]}"]')
+        element = widget.find_element("css selector", f'[data-kl-control="{control["name"]}"]')
         stop = int(element.get_attribute("value"))
         stops.append(str(stop))
         text = control["texts"][stop]
@@ -369,7 +369,7 @@ def test_widget_on_a_phone():
             for element in widget.find_elements("css selector", "input, label, output, img"):
                 right = element.rect["x"] + element.rect["width"]
                 assert right <= viewport + 1, f"{element.tag_name} sticks out ({right} px)"
-            rain = widget.find_element("css selector", 'input[name="rain"]')
+            rain = widget.find_element("css selector", 'input[data-kl-control="rain"]')
             before = _state(widget)
             driver.execute_script("arguments[0].focus()", rain)
             ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
@@ -400,7 +400,7 @@ def test_a_widget_works_on_a_page_opened_from_disk():
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", widget)
         before = _state(widget)
         driver.execute_script("arguments[0].focus()",
-                              widget.find_element("css selector", 'input[name="cloud"]'))
+                              widget.find_element("css selector", 'input[data-kl-control="cloud"]'))
         ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
         _check_move(driver, widget, _weather_readout, before, "from disk", [])
         assert not console_errors(driver)

@@ -427,13 +427,15 @@ def test_static_html_has_labelled_native_controls_and_the_start(exported_small):
     assert f'data-kl-base="{BASE_PLACEHOLDER}/{exported.widget_id}/"' in markup
     assert '<label for="klw7-mu">mean μ</label><input type="range" id="klw7-mu"' in markup
     assert 'aria-valuetext="0.50" disabled>' in markup and 'max="20"' in markup
-    assert '<select id="klw7-side" name="side" disabled>' in markup
+    assert '<select id="klw7-side" data-kl-control="side" disabled>' in markup
+    assert " name=" not in markup  # no page script that fills inputs by name can reach them
     assert f'src="{BASE_PLACEHOLDER}/{exported.widget_id}/5-0.webp"' in markup
     assert 'alt="A line, at mean μ = 0.50, side = right."' in markup
     assert "<b>μ = +0.50</b> on the right" in markup
     data = json.loads(markup.split('class="kl-widget-data">')[1].removesuffix("</script></div>"))
     assert data["start"] == "5-0" and data["settings"] == 42 and not data["linked"]
     assert data["controls"][0]["texts"][:2] == ["0.00", "0.10"]
+    assert [c["kind"] for c in data["controls"]] == ["slider", "choice"]
     assert setting_name((3, 1)) == "3-1"
 
 
