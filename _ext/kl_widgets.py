@@ -17,8 +17,10 @@ How a widget gets onto a page (the README's "Widgets on the website" tells why t
    loads every script and stylesheet in ``_static``) make the controls work.
 
 A page that references a widget whose folder is missing fails the build with the fix to apply,
-and so does a widget shown without its static version (a notebook executed without
-``KL_WIDGET_STATES``, whose output would be a bare ``InteractiveFigure(...)`` line).
+so do widgets that reach more settings together than ``klutils.widgets.SITE_SETTINGS`` (each is
+rendered at every build), and so does a widget shown without its static version (a notebook
+executed without ``KL_WIDGET_STATES``, whose output would be a bare ``InteractiveFigure(...)``
+line).
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def copy_states(app, exception) -> None:
             f"the settings of widgets {missing} (widget id: page) are not in {store}; they are "
             f"written when a notebook is executed, so remove _build/.jupyter_cache and build "
             f"again (make book)")
+    if any(not (site / i).is_dir() for i in used):  # a widget changed: within the budget?
+        check_budget({i: site / i if (site / i).is_dir() else store / i for i in used}, used)
     site.mkdir(parents=True, exist_ok=True)
     for widget_id in used:
         if not (site / widget_id).is_dir():
@@ -99,6 +103,24 @@ def copy_states(app, exception) -> None:
             for stale in folder.iterdir():
                 if stale.is_dir() and stale.name not in used:
                     shutil.rmtree(stale)
+
+
+def check_budget(folders: dict[str, Path], used: dict[str, str]) -> None:
+    """Fail the build, before any widget is copied into the site, when the widgets reach more
+    settings together than ``klutils.widgets.SITE_SETTINGS`` (a setting is one ``.js`` file of
+    a widget's folder). Checked only when a widget changed, so that a rebuild with nothing
+    changed does not import klutils' plotting stack."""
+    from klutils.widgets import SITE_SETTINGS
+
+    counts = {widget_id: sum(1 for _ in folder.glob("*.js"))
+              for widget_id, folder in folders.items()}
+    if sum(counts.values()) > SITE_SETTINGS:
+        by_page = ", ".join(f"{used[i]}: {n}" for i, n in sorted(counts.items(),
+                                                                 key=lambda item: -item[1]))
+        raise ExtensionError(
+            f"the widgets reach {sum(counts.values())} settings together, more than "
+            f"klutils.widgets.SITE_SETTINGS = {SITE_SETTINGS} (each is rendered at every "
+            f"build); use fewer stops or controls ({by_page})")
 
 
 def setup(app):

@@ -50,7 +50,9 @@
     const figure = root.querySelector("img.kl-widget-figure");
     const readout = root.querySelector(".kl-widget-readout");
     const inputs = data.controls.map(function (control) {
-      return root.querySelector('[name="' + control.name + '"]');
+      // Found by data-kl-control, not by name: a page script that fills every input named
+      // "q" with the search query (Sphinx's) would otherwise reset a control named q.
+      return root.querySelector('[data-kl-control="' + control.name + '"]');
     });
     const states = new Map();
     states.set(data.start, Promise.resolve({next: data.next}));

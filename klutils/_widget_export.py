@@ -192,7 +192,8 @@ def static_html(widget: InteractiveFigure, exported: Exported, serial: int) -> s
         label = f'<label for="{element}">{esc(spec.label)}</label>'
         if isinstance(spec, Slider):
             text = spec.text(spec.values[index])
-            control = (f'<input type="range" id="{element}" name="{esc(spec.name)}" min="0" '
+            control = (f'<input type="range" id="{element}" data-kl-control="{esc(spec.name)}" '
+                       f'min="0" '
                        f'max="{len(spec.values) - 1}" step="1" value="{index}" '
                        f'aria-valuetext="{esc(text)}" disabled>'
                        f'<output for="{element}" aria-hidden="true">{esc(text)}</output>')
@@ -200,10 +201,12 @@ def static_html(widget: InteractiveFigure, exported: Exported, serial: int) -> s
             options = "".join(f'<option value="{i}"{" selected" if i == index else ""}>'
                               f"{esc(option)}</option>"
                               for i, option in enumerate(spec.options))
-            control = f'<select id="{element}" name="{esc(spec.name)}" disabled>{options}</select>'
+            control = (f'<select id="{element}" data-kl-control="{esc(spec.name)}" disabled>'
+                       f"{options}</select>")
         rows.append(f'<div class="kl-widget-control">{label}{control}</div>')
     data = {"start": exported.start, "next": exported.state["next"],
             "controls": [{"name": spec.name,
+                          "kind": "slider" if isinstance(spec, Slider) else "choice",
                           "texts": [spec.text(v) for v in spec.values]} for spec in widget.specs],
             "linked": widget.linked, "settings": exported.settings}
     width, height = exported.size

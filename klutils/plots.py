@@ -37,17 +37,24 @@ from klutils._validation import (
     probability,
     real_array,
     real_number,
+    renormalised,
     single_distribution_pair,
 )
 from klutils.bernoulli import beta_bernoulli_posterior
 from klutils.classification import label_index_and_logits, logit_loss
 from klutils.closed_forms import kl_bernoulli, kl_beta, vae_kl
 from klutils.coding import average_code_length, huffman_code
-from klutils.distributions import one_hot
-from klutils.divergences import cross_entropy
+from klutils.distributions import mix_with_uniform, one_hot
+from klutils.divergences import cross_entropy, kl_contributions, kl_divergence
 from klutils.f_divergences import GENERATORS, f_divergences
 from klutils.fisher import fisher_bernoulli, quadratic_kl
-from klutils.gaussian import GaussianFits, gaussian_mixture_logpdf, normal_logpdf
+from klutils.gaussian import (
+    GaussianFits,
+    gaussian_mixture_logpdf,
+    kl_gaussian_mixture,
+    kl_mixture_gaussian,
+    normal_logpdf,
+)
 from klutils.information import (
     entropy_decomposition,
     information_diagram,
@@ -182,6 +189,211 @@ def format_amount(value: float, unit: str, digits: int = 4) -> str:
     return "∞" if math.isinf(value) else f"{value:.{digits}f} {unit}"
 
 
+def _axes_pair(axes: Sequence[Axes]) -> list[Axes]:
+    """The two axes of a two-panel drawing, or ValueError."""
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) != 2:
+        raise ValueError(f"axes must hold exactly two matplotlib axes; got {len(axes)}")
+    return axes
+
+
+# --- P and Q outcome by outcome, and each outcome's term of KL(P‖Q) (chapter 1) --------------
+
+
+def _normalised_pair(p: ArrayLike, q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two 1-D distributions of the same length; return them normalised."""
+    x, y = single_distribution_pair(p, q)
+    return renormalised(x), renormalised(y)
+
+
+def draw_distribution_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
+                            labels: Sequence[str] | None = None, *,
+                            base: float | None = None) -> None:
+    r"""Draw P and Q as bars (first axes) and each outcome's term of KL(P‖Q) (second axes).
+
+    The one drawing function that titles its panels: the second title gives the sum of the
+    terms, which is what chapter 1's figure and widget are about.
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw the distributions and the contributions (drawn on, not cleared).
+    p, q : array_like
+        The true distribution P and the model Q over the same outcomes.
+    labels : sequence of str, optional
+        Names of the outcomes (default: 0, 1, 2, ...).
+    base : float, optional
+        Unit of the contributions: None (default) gives nats, 2 gives bits.
+
+    Raises
+    ------
+    ValueError
+        On invalid distributions or labels (see :func:`klutils.kl_contributions`), or if
+        ``axes`` does not hold exactly two axes.
+
+    Notes
+    -----
+    A term :math:`p_i \log(p_i/q_i)` is drawn with its value written on it. An infinite term
+    (:math:`q_i = 0 < p_i`) is drawn hatched up to the top of the axes and marked "∞".
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax_pq, ax_terms = Figure().subplots(1, 2)
+    >>> draw_distribution_panel([ax_pq, ax_terms], [0.5, 0.5], [0.9, 0.1])
+    >>> [round(float(bar.get_height()), 4) for bar in ax_terms.patches]
+    [-0.2939, 0.8047]
+    """
+    ax_pq, ax_terms = _axes_pair(axes)
+    terms = kl_contributions(p, q, base=base)
+    x, y = _normalised_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    unit = unit_name(base)
+    total = kl_divergence(x, y, base=base)
+
+    plot_distributions(ax_pq, x, y, labels=names)
+    decorate(ax_pq, title="P and Q, outcome by outcome", xlabel="outcome",
+             ylabel="probability")
+
+    finite = terms[np.isfinite(terms)]
+    low = min(0.0, float(finite.min()) if finite.size else 0.0)
+    high = max(0.0, float(finite.max()) if finite.size else 0.0)
+    span = max(high - low, 0.1)
+    top = high + (0.6 if np.isinf(terms).any() else 0.2) * span
+    bottom = low - (0.2 * span if low < 0 else 0.0)
+    heights = np.where(np.isinf(terms), top, terms)
+    positions = np.arange(len(terms))
+    bars = ax_terms.bar(positions, heights, width=0.6, color=ACCENT_COLOR)
+    ax_terms.axhline(0.0, color=REFERENCE_COLOR, linewidth=1.0)
+    offset = 0.03 * span
+    for bar, term in zip(bars, terms, strict=True):
+        if np.isinf(term):
+            bar.set_hatch("//")
+            bar.set_alpha(0.6)
+            ax_terms.text(bar.get_x() + bar.get_width() / 2, top - 2 * offset, "∞",
+                          ha="center", va="top", fontsize=16,
+                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+        else:
+            ax_terms.text(bar.get_x() + bar.get_width() / 2,
+                          term + (offset if term >= 0 else -offset), f"{term:+.3f}",
+                          ha="center", va="bottom" if term >= 0 else "top")
+    ax_terms.set_xticks(positions, names)
+    total_text = "∞" if math.isinf(total) else f"{total:.3f}"
+    decorate(ax_terms, ylim=(bottom, top),
+             title=f"Terms p log(p/q) add up to KL(P‖Q) = {total_text} {unit}",
+             xlabel="outcome", ylabel=f"contribution ({unit})")
+
+
+def distribution_figure(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | None = None, *,
+                        base: float | None = None) -> Figure:
+    """A new two-panel pyplot figure drawn by :func:`draw_distribution_panel`.
+
+    In a notebook, follow it with ``plt.show()``.
+
+    Parameters
+    ----------
+    p, q, labels, base
+        As in :func:`draw_distribution_panel`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (registered with pyplot, so ``plt.show()`` displays it).
+
+    Raises
+    ------
+    ValueError
+        On invalid input (see :func:`draw_distribution_panel`).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = distribution_figure([0.2, 0.3, 0.5], [0.6, 0.3, 0.1], ["sun", "cloud", "rain"])
+    >>> len(fig.axes)
+    2
+    >>> plt.close(fig)
+    """
+    kl_contributions(p, q, base=base)  # validate before a figure is created
+    fig, axes = new_figure(ncols=2)
+    draw_distribution_panel(axes, p, q, labels, base=base)
+    return fig
+
+
+def _infinity_reason(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str,
+                     names: list[str]) -> str:
+    """Explain why KL(A‖B) is infinite: an outcome that A allows and B rules out."""
+    i = int(np.flatnonzero((a > 0) & (b == 0))[0])
+    return (f"{b_name} gives probability 0 to {html.escape(names[i])}, which has probability "
+            f"{a[i]:.2f} under {a_name}")
+
+
+def kl_both_ways_readout(p: ArrayLike, q: ArrayLike,
+                         labels: Sequence[str] | None = None) -> str:
+    """KL(P‖Q) and KL(Q‖P) in nats and bits, as an HTML table (4 decimals, "∞" explained).
+
+    Parameters
+    ----------
+    p, q : array_like
+        The true distribution P and the model Q (1-D, same length).
+    labels : sequence of str, optional
+        Names of the outcomes, used to say which outcome makes a divergence infinite.
+
+    Returns
+    -------
+    str
+        An HTML ``<table>`` with one row per direction.
+
+    Raises
+    ------
+    ValueError
+        On invalid distributions or labels.
+
+    Examples
+    --------
+    >>> text = kl_both_ways_readout([0.2, 0.3, 0.5], [0.7, 0.3, 0.0], ["sun", "cloud", "rain"])
+    >>> "0.8769 nats" in text, "Q gives probability 0 to rain" in text
+    (True, True)
+    """
+    p, q = _normalised_pair(p, q)
+    names = outcome_labels(labels, len(p))
+    rows = []
+    for name, a, b, a_name, b_name in (("KL(P‖Q)", p, q, "P", "Q"),
+                                       ("KL(Q‖P)", q, p, "Q", "P")):
+        nats = kl_divergence(a, b)
+        if math.isinf(nats):
+            value = f"∞ ({_infinity_reason(a, b, a_name, b_name, names)})"
+        else:
+            value = (f"{format_amount(nats, 'nats')} = "
+                     f"{format_amount(kl_divergence(a, b, base=2), 'bits')}")
+        rows.append(f"<tr><th scope=\"row\">{name}</th><td>=&nbsp;{value}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def distribution_description(p: ArrayLike, q: ArrayLike,
+                             labels: Sequence[str] | None = None) -> str:
+    """The alt text of :func:`draw_distribution_panel`'s figure: P, Q and every term, in words.
+
+    Examples
+    --------
+    >>> text = distribution_description([0.5, 0.5], [0.9, 0.1], ["heads", "tails"])
+    >>> print(text)  # doctest: +NORMALIZE_WHITESPACE
+    Left: P (true) and Q (model) as bars. heads: P 0.50, Q 0.90; tails: P 0.50, Q 0.10.
+    Right: each outcome's term p log(p/q) of KL(P‖Q) in nats: heads -0.294, tails +0.805;
+    they add up to 0.511 nats.
+    """
+    p, q = _normalised_pair(p, q)
+    names = outcome_labels(labels, len(p))
+    terms = kl_contributions(p, q)
+    total = kl_divergence(p, q)
+    bars = "; ".join(f"{n}: P {a:.2f}, Q {b:.2f}" for n, a, b in zip(names, p, q, strict=True))
+    parts = ", ".join(f"{n} {'∞' if math.isinf(t) else f'{t:+.3f}'}"
+                      for n, t in zip(names, terms, strict=True))
+    total_text = "infinite" if math.isinf(total) else f"{total:.3f} nats"
+    return (f"Left: P (true) and Q (model) as bars. {bars}. Right: each outcome's term "
+            f"p log(p/q) of KL(P‖Q) in nats: {parts}; they add up to {total_text}.")
+
+
 # --- the coin: KL against the model's bias (chapter 2) ---------------------------------------
 
 
@@ -209,8 +421,10 @@ def draw_coin_kl(ax: Axes, p: float, q: float) -> None:
     ax.axvline(p, color=REFERENCE_COLOR, linestyle="--", linewidth=1, label=f"q = p = {p:.2f}")
     ax.plot([q], [kl_pq], "o", color=P_COLOR, markersize=11)  # larger: visible when they meet
     ax.plot([q], [kl_qp], "o", color=Q_COLOR, markersize=6)
+    right = q > 0.75  # the label goes inside the axes
     ax.annotate(f"q = {q:.2f}", (q, max(kl_pq, kl_qp)), textcoords="offset points",
-                xytext=(8, 8), color=REFERENCE_COLOR)
+                xytext=(-8 if right else 8, 8), ha="right" if right else "left",
+                color=REFERENCE_COLOR)
     decorate(ax, xlim=(0, 1), ylim=(0, max(2.5, 1.2 * max(kl_pq, kl_qp))),
              xlabel="model bias q = Q(heads)", ylabel="KL divergence (nats)")
 
@@ -229,6 +443,22 @@ def coin_kl_readout(p: float, q: float) -> str:
     for name, value in (("KL(P‖Q)", kl_bernoulli(p, q)), ("KL(Q‖P)", kl_bernoulli(q, p))):
         parts.append(f"<b>{name} = {value:.4f} nats</b> ({value / math.log(2):.4f} bits)")
     return " &nbsp;&nbsp; ".join(parts)
+
+
+def coin_kl_description(p: float, q: float) -> str:
+    """The alt text of :func:`draw_coin_kl`: both curves, where they are 0, and the dots.
+
+    Examples
+    --------
+    >>> coin_kl_description(0.5, 0.6).endswith("KL(P‖Q) = 0.0204 nats and KL(Q‖P) = 0.0201 nats.")
+    True
+    """
+    p = probability(p, "p", open_interval=True)
+    q = probability(q, "q", open_interval=True)
+    return (f"KL(P‖Q) (blue) and KL(Q‖P) (orange) in nats against the model's bias, for the "
+            f"true coin p = {p:.2f}; both are 0 at q = p (dashed line). The dots mark the model "
+            f"q = {q:.2f}: KL(P‖Q) = {kl_bernoulli(p, q):.4f} nats and KL(Q‖P) = "
+            f"{kl_bernoulli(q, p):.4f} nats.")
 
 
 # --- a classifier's logits against the one-hot label (chapter 3) ------------------------------
@@ -275,14 +505,24 @@ def logits_readout(label: str, classes: Sequence[str], logits: ArrayLike) -> str
             f"−log {q[index]:.4f}")
 
 
+def logits_description(label: str, classes: Sequence[str], logits: ArrayLike) -> str:
+    """The alt text of :func:`draw_logits`: the logits, both distributions and the KL.
+
+    Examples
+    --------
+    >>> logits_description("cat", ("cat", "dog"), (0.0, 0.0)).endswith("= 0.6931 nats.")
+    True
+    """
+    index, z = label_index_and_logits(label, classes, logits)
+    q = special.softmax(z)
+    logit_text = ", ".join(f"{name} {v:.1f}" for name, v in zip(classes, z, strict=True))
+    q_text = ", ".join(f"{name} {v:.3f}" for name, v in zip(classes, q, strict=True))
+    return (f"The one-hot label P (blue), all its probability on {label}, and the model's "
+            f"softmax Q (orange) of the logits {logit_text}: Q = {q_text}. "
+            f"KL(P‖Q) = −log q({label}) = {logit_loss(label, classes, z):.4f} nats.")
+
+
 # --- entropy + KL = cross-entropy, and a joint table against its marginals (chapter 4) --------
-
-
-def _axes_pair(axes: Sequence[Axes]) -> list[Axes]:
-    axes = list(np.ravel(np.asarray(axes, dtype=object)))
-    if len(axes) != 2:
-        raise ValueError(f"axes must hold exactly two matplotlib axes; got {len(axes)}")
-    return axes
 
 
 def draw_cross_entropy_panel(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike,
@@ -391,6 +631,28 @@ def cross_entropy_readout(p: ArrayLike, q: ArrayLike, labels: Sequence[str] | No
             f"{average_code_length(x, code):.4f} bits</td></tr></table>")
 
 
+def cross_entropy_description(p: ArrayLike, q: ArrayLike,
+                              labels: Sequence[str] | None = None) -> str:
+    """The alt text of :func:`draw_cross_entropy_panel` (in bits, with the Huffman codes).
+
+    Examples
+    --------
+    >>> cross_entropy_description([0.5, 0.5], [0.5, 0.5]).endswith("average 1.000 and 1.000 bits.")
+    True
+    """
+    x, y = single_distribution_pair(p, q)
+    names = outcome_labels(labels, len(x))
+    parts = entropy_decomposition(x, y, base=2)
+    bars = "; ".join(f"{n}: P {a:.2f}, Q {b:.2f}" for n, a, b in zip(names, x, y, strict=True))
+    kl = "∞" if math.isinf(parts.kl) else f"{parts.kl:.3f}"
+    ce = "∞" if math.isinf(parts.cross_entropy) else f"{parts.cross_entropy:.3f}"
+    lengths = [average_code_length(x, huffman_code(d)) for d in (x, y)]
+    return (f"Left: P and Q as bars. {bars}. Right: the average cost per outcome under P of "
+            f"an ideal code built for P, H(P) = {parts.entropy:.3f} bits, and of one built for "
+            f"Q, H(P) + KL(P‖Q) = {parts.entropy:.3f} + {kl} = H(P,Q) = {ce} bits. Real "
+            f"Huffman codes for P and for Q average {lengths[0]:.3f} and {lengths[1]:.3f} bits.")
+
+
 def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[str],
                      y_labels: Sequence[str], *, x_name: str = "X", y_name: str = "Y") -> None:
     """Heat maps of a joint table P(X, Y) (first axes) and of the product P(X) P(Y) (second).
@@ -442,14 +704,145 @@ def draw_joint_panel(axes: Sequence[Axes], joint: ArrayLike, x_labels: Sequence[
         decorate(ax, xlabel=y_name, ylabel=x_name)
 
 
+# --- smoothing a model that rules out an outcome (chapter 5) ---------------------------------
+
+
+def _smoothed(q: np.ndarray, epsilon: float) -> np.ndarray:
+    r"""Additive smoothing :math:`(q + \varepsilon) / (1 + K\varepsilon)` of a distribution."""
+    share = len(q) * epsilon / (1 + len(q) * epsilon)
+    return mix_with_uniform(q, share)
+
+
+def _smoothing_setting(p: ArrayLike, q: ArrayLike, epsilon: float,
+                       labels: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray, list[str]]:
+    x, y = single_distribution_pair(p, q)
+    epsilon = real_number(epsilon, "epsilon", low=0.0)
+    return x, y, _smoothed(y, epsilon), outcome_labels(labels, len(x))
+
+
+def draw_additive_smoothing(axes: Sequence[Axes], p: ArrayLike, q: ArrayLike, epsilon: float,
+                            labels: Sequence[str] | None = None, *,
+                            epsilon_range: tuple[float, float] = (1e-5, 10.0)) -> None:
+    r"""Draw P against the smoothed model :math:`Q_\varepsilon` (first axes) and both
+    divergences against ε (second axes, log scale), with dots at ``epsilon``.
+
+    :math:`Q_\varepsilon = (Q + \varepsilon) / (1 + K\varepsilon)` for K outcomes: ε added to
+    every probability, then renormalised. In the first axes grey outlines show Q before
+    smoothing. At ``epsilon = 0`` a model with a zero where P is positive has
+    KL(P‖Q) = ∞, which the second axes says in words (0 is off its log scale).
+
+    Parameters
+    ----------
+    axes : sequence of two matplotlib.axes.Axes
+        Where to draw.
+    p, q : array_like
+        The true distribution P and the unsmoothed model Q (1-D, same length).
+    epsilon : float
+        The smoothing, at least 0.
+    labels : sequence of str, optional
+        Names of the outcomes.
+    epsilon_range : (float, float), optional
+        The ε axis (both ends positive).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 2)
+    >>> draw_additive_smoothing(axes, [0.2, 0.3, 0.5], [0.0, 0.3, 0.7], 0.1)
+    >>> [round(float(bar.get_height()), 4) for bar in axes[0].patches[3:6]]
+    [0.0769, 0.3077, 0.6154]
+    """
+    ax_pq, ax_kl = _axes_pair(axes)
+    x, y, smoothed, names = _smoothing_setting(p, q, epsilon, labels)
+    low, high = (positive_number(e, "epsilon_range") for e in epsilon_range)
+    plot_distributions(ax_pq, x, smoothed, labels=names,
+                       q_label=f"Q smoothed, ε = {epsilon:g}")
+    ax_pq.bar(np.arange(len(y)) + 0.2, y, width=0.4, fill=False, edgecolor=REFERENCE_COLOR,
+              linestyle="--", label="Q before smoothing")
+    decorate(ax_pq, xlabel="outcome", ylabel="probability")
+
+    grid = np.geomspace(low, high, 241)
+    models = np.array([_smoothed(y, e) for e in grid])
+    forward, backward = kl_divergence(x, models), kl_divergence(models, x)
+    ax_kl.plot(grid, forward, color=P_COLOR, label="KL(P‖Qε), average under P")
+    ax_kl.plot(grid, backward, color=Q_COLOR, label="KL(Qε‖P), average under Qε")
+    top = 1.15 * float(np.max(np.concatenate([forward[np.isfinite(forward)], backward])))
+    if epsilon > 0:
+        ax_kl.axvline(epsilon, color=REFERENCE_COLOR, linestyle=":", linewidth=1)
+        ax_kl.plot([epsilon], [kl_divergence(x, smoothed)], "o", color=P_COLOR, markersize=9)
+        ax_kl.plot([epsilon], [kl_divergence(smoothed, x)], "o", color=Q_COLOR, markersize=6)
+    else:
+        ax_kl.text(0.03, 0.04, f"ε = 0: KL(P‖Q) = {format_amount(kl_divergence(x, y), 'nats')}"
+                   f", KL(Q‖P) = {format_amount(kl_divergence(y, x), 'nats')}",
+                   transform=ax_kl.transAxes, fontsize=9,
+                   bbox={"facecolor": "white", "edgecolor": REFERENCE_COLOR, "pad": 3.0})
+    ax_kl.set_xscale("log")
+    decorate(ax_kl, xlim=(low, high), ylim=(0, top), xlabel="smoothing ε (log scale)",
+             ylabel="KL divergence (nats)")
+
+
+def additive_smoothing_readout(p: ArrayLike, q: ArrayLike, epsilon: float,
+                               labels: Sequence[str] | None = None) -> str:
+    """The smoothed model and both of its divergences from P, in nats (HTML).
+
+    Examples
+    --------
+    >>> "KL(P‖Q<sub>ε</sub>) = 0.0797 nats" in additive_smoothing_readout(
+    ...     [0.2, 0.3, 0.5], [0.0, 0.3, 0.7], 0.1)
+    True
+    """
+    x, _, smoothed, names = _smoothing_setting(p, q, epsilon, labels)
+    model = ", ".join(f"{html.escape(n)} {v:.3f}" for n, v in zip(names, smoothed, strict=True))
+    return (f"ε = {epsilon:g}: Q<sub>ε</sub> = ({model})<br>"
+            f"<b>KL(P‖Q<sub>ε</sub>) = {format_amount(kl_divergence(x, smoothed), 'nats')}</b>"
+            f" &nbsp;&nbsp; KL(Q<sub>ε</sub>‖P) = "
+            f"{format_amount(kl_divergence(smoothed, x), 'nats')}")
+
+
+def additive_smoothing_description(p: ArrayLike, q: ArrayLike, epsilon: float,
+                                   labels: Sequence[str] | None = None) -> str:
+    """The alt text of :func:`draw_additive_smoothing`.
+
+    Examples
+    --------
+    >>> additive_smoothing_description([0.5, 0.5], [1.0, 0.0], 0.0).endswith("0.6931 nats.")
+    True
+    """
+    x, y, smoothed, names = _smoothing_setting(p, q, epsilon, labels)
+    bars = "; ".join(f"{n}: P {a:.2f}, Q {b:.2f}, smoothed {c:.3f}"
+                     for n, a, b, c in zip(names, x, y, smoothed, strict=True))
+    return (f"Left: P (blue), the smoothed model Q (orange) and Q before smoothing (grey "
+            f"outlines), for ε = {epsilon:g}. {bars}. Right: KL(P‖Q) (blue) and KL(Q‖P) "
+            f"(orange) of the smoothed model against ε on a log scale; at this ε they are "
+            f"{format_amount(kl_divergence(x, smoothed), 'nats')} and "
+            f"{format_amount(kl_divergence(smoothed, x), 'nats')}.")
+
+
 # --- a two-mode mixture and its forward and reverse Gaussian fits (chapter 6) -----------------
 
 
-def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike],
-                       fits: GaussianFits, *, xlim: tuple[float, float] | None = None) -> None:
-    """Draw a mixture P (filled, ``P_COLOR``) and its two Gaussian fits (``Q_COLOR``).
+def _other_minima(fits: GaussianFits,
+                  local_minima: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The local minima of KL(Q‖P) other than the reverse fit, each once, in order of μ.
 
-    The forward fit (minimum of KL(P‖Q)) solid, the reverse fit (minimum of KL(Q‖P)) dashed; the
+    Two optimisations that end within 1e-3 of each other (in μ and in σ) found the same minimum.
+    """
+    found: list[tuple[float, float]] = [tuple(map(float, fits.reverse))]
+    for mu, sigma in local_minima:
+        point = (real_number(mu, "mu"), positive_number(sigma, "sigma"))
+        if all(abs(point[0] - m) > 1e-3 or abs(point[1] - s) > 1e-3 for m, s in found):
+            found.append(point)
+    return sorted(found[1:])
+
+
+def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike],
+                       fits: GaussianFits, *, xlim: tuple[float, float] | None = None,
+                       local_minima: Sequence[tuple[float, float]] = ()) -> None:
+    """Draw a mixture P (filled, ``P_COLOR``) and its Gaussian fits (``Q_COLOR``).
+
+    The forward fit (minimum of KL(P‖Q)) solid, the reverse fit (the best minimum of KL(Q‖P))
+    dashed, and every other local minimum of KL(Q‖P) given in ``local_minima`` dotted; the
     legend gives each fit's minimised divergence in nats and its parameters.
 
     Parameters
@@ -462,6 +855,10 @@ def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike]
         The fits, from :func:`klutils.gaussian.gaussian_fits`.
     xlim : pair of float, optional
         The x range (default: wide enough for P and both fits).
+    local_minima : sequence of (float, float), optional
+        ``(mu, sigma)`` where optimisations of KL(Q‖P) from other starts ended (from
+        :func:`klutils.gaussian.fit_gaussian_reverse_kl`); those within 1e-3 of the reverse fit
+        or of each other are drawn once.
 
     Examples
     --------
@@ -474,6 +871,7 @@ def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike]
     3
     """
     weights, means, sigmas = (np.asarray(a, dtype=float) for a in mixture)
+    others = _other_minima(fits, local_minima)
     if xlim is None:
         mu_f, sigma_f = fits.forward
         low = min(means.min() - 4 * sigmas.max(), mu_f - 4 * sigma_f)
@@ -490,13 +888,21 @@ def draw_gaussian_fits(ax: Axes, mixture: tuple[ArrayLike, ArrayLike, ArrayLike]
         ax.plot(x, np.exp(normal_logpdf(x, mu, sigma)), color=Q_COLOR, linestyle=style,
                 linewidth=2, label=f"Q {name}: min {minimised} = {kl:.3f} nats "
                                    f"(μ = {mu:.2f}, σ = {sigma:.2f})")
+    for k, (mu, sigma) in enumerate(others):
+        ax.plot(x, np.exp(normal_logpdf(x, mu, sigma)), color=Q_COLOR, linestyle=":",
+                linewidth=1.5,
+                label="other local minima of KL(Q‖P)" if k == 0 else "_nolegend_")
     top = max(float(p.max()), 1.0 / (math.sqrt(2 * math.pi) * fits.reverse[1]))
     decorate(ax, xlim=(low, high), ylim=(0, 1.35 * top), xlabel="x",
              ylabel="probability density (per unit x)")
 
 
-def gaussian_fits_readout(fits: GaussianFits) -> str:
-    """Both fits (μ, σ) and both divergences of each, in nats, as an HTML table.
+def gaussian_fits_readout(fits: GaussianFits,
+                          mixture: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+                          local_minima: Sequence[tuple[float, float]] = ()) -> str:
+    """Both fits (μ, σ) and both divergences of each, in nats, as an HTML table; with the
+    mixture, also every other local minimum of KL(Q‖P) in ``local_minima`` (as in
+    :func:`draw_gaussian_fits`).
 
     Examples
     --------
@@ -504,13 +910,48 @@ def gaussian_fits_readout(fits: GaussianFits) -> str:
     >>> gaussian_fits_readout(gaussian_fits(*two_mode_mixture(2.0))).count(" nats</td>")
     4
     """
-    rows = ["<tr><th>fit</th><th>μ</th><th>σ</th><th>KL(P‖Q)</th><th>KL(Q‖P)</th></tr>"]
-    for name, (mu, sigma), (kl_pq, kl_qp) in (
-            ("forward (min KL(P‖Q))", fits.forward, fits.forward_kl),
-            ("reverse (min KL(Q‖P))", fits.reverse, fits.reverse_kl)):
-        rows.append(f"<tr><td>{html.escape(name)}</td><td>{mu:.3f}</td><td>{sigma:.3f}</td>"
-                    f"<td>{kl_pq:.4f} nats</td><td>{kl_qp:.4f} nats</td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    rows = [("forward fit: min KL(P‖Q)", fits.forward, fits.forward_kl),
+            ("reverse fit: the lowest minimum of KL(Q‖P)", fits.reverse, fits.reverse_kl)]
+    others = _other_minima(fits, local_minima)
+    if others and mixture is None:
+        raise ValueError("gaussian_fits_readout needs the mixture to evaluate other minima")
+    for mu, sigma in others:
+        rows.append(("another local minimum of KL(Q‖P)", (mu, sigma),
+                     (kl_mixture_gaussian(*mixture, mu, sigma),
+                      kl_gaussian_mixture(mu, sigma, *mixture))))
+    cells = ["<tr><th>Q</th><th>μ</th><th>σ</th><th>KL(P‖Q)</th><th>KL(Q‖P)</th></tr>"]
+    for name, (mu, sigma), (kl_pq, kl_qp) in rows:
+        cells.append(f"<tr><td>{html.escape(name)}</td><td>{mu:.3f}</td><td>{sigma:.3f}</td>"
+                     f"<td>{kl_pq:.4f} nats</td><td>{kl_qp:.4f} nats</td></tr>")
+    return "<table>" + "".join(cells) + "</table>"
+
+
+def gaussian_fits_description(fits: GaussianFits,
+                              mixture: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+                              local_minima: Sequence[tuple[float, float]] = ()) -> str:
+    """The alt text of :func:`draw_gaussian_fits`: P's modes, and where each fit sits.
+
+    Examples
+    --------
+    >>> from klutils.gaussian import gaussian_fits, two_mode_mixture
+    >>> gaussian_fits_description(gaussian_fits(*two_mode_mixture(0.0)))[:44]
+    'The mixture P (blue, filled), and Gaussian f'
+    """
+    others = _other_minima(fits, local_minima)
+    (mu_f, sigma_f), (mu_r, sigma_r) = fits.forward, fits.reverse
+    modes = ""
+    if mixture is not None:
+        weights, means, _ = (np.asarray(a, dtype=float) for a in mixture)
+        modes = " with " + " and ".join(f"a mode of weight {w:g} at {m:g}"
+                                        for w, m in zip(weights, means, strict=True))
+    text = (f"The mixture P (blue, filled){modes}, and Gaussian fits (orange): the forward "
+            f"fit, solid, N({mu_f:.2f}, {sigma_f:.2f}²) with KL(P‖Q) = "
+            f"{fits.forward_kl[0]:.3f} nats; the reverse fit, dashed, N({mu_r:.2f}, "
+            f"{sigma_r:.2f}²) with KL(Q‖P) = {fits.reverse_kl[1]:.3f} nats")
+    if others:
+        text += ("; dotted, the other local minima of KL(Q‖P): "
+                 + ", ".join(f"N({mu:.2f}, {sigma:.2f}²)" for mu, sigma in others))
+    return text + "."
 
 
 # --- a Beta prior and its posterior after coin flips (chapter 9) ------------------------------
@@ -573,6 +1014,23 @@ def beta_posterior_readout(a: float, b: float, flips: ArrayLike) -> str:
             f"for comparison, ½ log n = {half_log} nats")
 
 
+def beta_posterior_description(a: float, b: float, flips: ArrayLike) -> str:
+    """The alt text of :func:`draw_beta_posterior` after ``flips`` from the prior Beta(a, b).
+
+    Examples
+    --------
+    >>> beta_posterior_description(1, 1, [1, 1, 0]).endswith("KL(posterior‖prior) = 0.2349 nats.")
+    True
+    """
+    a_post, b_post = beta_bernoulli_posterior(a, b, flips)
+    n = round(a_post + b_post - a - b)
+    mean = a_post / (a_post + b_post)
+    return (f"The prior Beta({a:g}, {b:g}) (orange, dashed) and the posterior "
+            f"Beta({a_post:g}, {b_post:g}) (blue, filled) after {round(a_post - a)} heads in "
+            f"{n} flips, centred near θ = {mean:.2f}; the information gained is "
+            f"KL(posterior‖prior) = {kl_beta(a_post, b_post, a, b):.4f} nats.")
+
+
 # --- a VAE's encoder against its prior (chapter 10) -------------------------------------------
 
 
@@ -615,6 +1073,20 @@ def vae_kl_readout(mu: float, log_var: float) -> str:
     return (f"μ = {mu:.2f}, σ = {math.exp(0.5 * log_var):.3f} &nbsp;&nbsp; "
             f"<b>KL(Q‖P) = {total:.4f} nats</b> = mean part ½μ² {mean_part:.4f} "
             f"+ spread part ½(σ² − 1 − log σ²) {spread_part:.4f}")
+
+
+def vae_kl_description(mu: float, log_var: float) -> str:
+    """The alt text of :func:`draw_vae_kl`.
+
+    Examples
+    --------
+    >>> vae_kl_description(1.0, 0.0).endswith("KL(Q‖P) = 0.5000 nats.")
+    True
+    """
+    sigma = math.exp(0.5 * real_number(log_var, "log_var", low=-700.0, high=700.0))
+    return (f"The prior P = N(0, 1) (blue) and the encoder Q = N({mu:.2f}, {sigma:.2f}²) "
+            f"(orange), over the latent code z from −6 to 6: KL(Q‖P) = "
+            f"{vae_kl(mu, log_var):.4f} nats.")
 
 
 # --- two variables: the information diagram (chapter 4) ------------------------------------------

@@ -17,7 +17,9 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
+from scipy.special import softmax
 from sitekit import (
     AXE,
     SCREENSHOTS,
@@ -35,12 +37,20 @@ from sitekit import (
     wait_for_math,
 )
 
-from klutils import kl_divergence
+from klutils import cross_entropy, entropy, kl_beta, kl_divergence, kl_normal
+from klutils.gaussian import gaussian_fits, two_mode_mixture
 
 pytestmark = [pytest.mark.browser, needs_site, needs_chromium]
 
 #: Most bytes one move of a widget may fetch (README, "Budgets").
 MOVE_BUDGET = 60_000
+
+
+def _kl_text(name: str, a, b, base: float | None = None) -> str:
+    """How a readout shows one divergence: ``KL(P‖Q) = 0.1234 nats``, or ``∞``."""
+    value = kl_divergence(a, b, base=base)
+    unit = "bits" if base == 2 else "nats"
+    return f"{name} = ∞" if math.isinf(value) else f"{name} = {value:.4f} {unit}"
 
 
 def _weather_readout(setting: dict[str, float]) -> list[str]:
@@ -58,10 +68,75 @@ def _weather_readout(setting: dict[str, float]) -> list[str]:
     return expected
 
 
+def _coin_readout(setting: dict) -> list[str]:
+    """Chapter 2: both divergences of the coins Bernoulli(p) and Bernoulli(q)."""
+    p, q = [setting["p"], 1 - setting["p"]], [setting["q"], 1 - setting["q"]]
+    return [f"{name} = {kl_divergence(a, b):.4f} nats ({kl_divergence(a, b, base=2):.4f} bits)"
+            for name, a, b in (("KL(P‖Q)", p, q), ("KL(Q‖P)", q, p))]
+
+
+def _logits_readout(setting: dict) -> list[str]:
+    """Chapter 3: the one-hot label cat against softmax(cat, dog, rabbit = -1)."""
+    q = softmax([setting["cat"], setting["dog"], -1.0])
+    return [_kl_text("KL(P‖Q)", [1.0, 0.0, 0.0], q), f"−log q(cat) = −log {q[0]:.4f}"]
+
+
+def _code_readout(setting: dict) -> list[str]:
+    """Chapter 4: H(P), KL(P‖Q) and H(P, Q) in bits for P = (.2, .3, .5) coded for Q."""
+    p = [0.2, 0.3, 0.5]
+    q = [setting["sun"], setting["cloud"], setting["rain"]]
+    assert math.isclose(sum(q), 1.0, abs_tol=1e-9), f"Q must sum to 1; the page shows {q}"
+    amounts = [entropy(p, base=2), kl_divergence(p, q, base=2), cross_entropy(p, q, base=2)]
+    return ["= ∞" if math.isinf(v) else f"= {v:.4f} bits" for v in amounts]
+
+
+def _smoothing_readout(setting: dict) -> list[str]:
+    """Chapter 5: Q = (0, .3, .7) smoothed by ε against P = (.2, .3, .5), both directions."""
+    p, epsilon = [0.2, 0.3, 0.5], setting["epsilon"]
+    smoothed = [(q + epsilon) / (1 + 3 * epsilon) for q in (0.0, 0.3, 0.7)]
+    return [_kl_text("KL(P‖Qε)", p, smoothed), _kl_text("KL(Qε‖P)", smoothed, p)]
+
+
+def _fits_readout(setting: dict) -> list[str]:
+    """Chapter 6: the forward and reverse Gaussian fits of the mixture at separation d."""
+    fits = gaussian_fits(*two_mode_mixture(setting["d"], weights=(0.6, 0.4)))
+    return [f"{fits.forward[0]:.3f} {fits.forward[1]:.3f} {fits.forward_kl[0]:.4f} nats",
+            f"{fits.reverse_kl[1]:.4f} nats"]
+
+
+#: Chapter 9's coin: the first n of 1000 seeded flips of a coin with θ = 0.7 (as the chapter).
+_FLIPS = (np.random.default_rng(2026).random(1000) < 0.7).astype(int)
+
+
+def _posterior_readout(setting: dict) -> list[str]:
+    """Chapter 9: the information gained, KL(posterior‖prior), after the first n flips."""
+    a, b = (int(x) for x in re.match(r"Beta\((\d+), (\d+)\)", setting["prior"]).groups())
+    n = int(setting["n"])
+    heads = int(_FLIPS[:n].sum())
+    gain = kl_beta(a + heads, b + n - heads, a, b)
+    return [f"{heads} heads in {n} flips",
+            f"KL(posterior‖prior) = {gain:.4f} nats = {gain / math.log(2):.4f} bits"]
+
+
+def _encoder_readout(setting: dict) -> list[str]:
+    """Chapter 10: KL(N(μ, σ²) ‖ N(0, 1)) of the encoder, with its mean part ½μ²."""
+    mu, sigma = setting["mu"], math.exp(0.5 * setting["log_var"])
+    return [f"KL(Q‖P) = {kl_normal(mu, sigma, 0.0, 1.0):.4f} nats",
+            f"mean part ½μ² {0.5 * mu**2:.4f}"]
+
+
 #: For each page, one function per widget (in page order): the setting the controls show
-#: (name -> value) to the texts the readout must contain, computed with klutils here.
+#: (name -> value) to the texts the readout must contain, computed with klutils here (each
+#: from a different function than the chapter's readout uses, where klutils has one).
 READOUTS = {
     "chapters/01_intuition.html": [_weather_readout],
+    "chapters/02_coin_toss.html": [_coin_readout],
+    "chapters/03_classification.html": [_logits_readout],
+    "chapters/04_entropy_relations.html": [_code_readout],
+    "chapters/05_properties.html": [_smoothing_readout],
+    "chapters/06_continuous.html": [_fits_readout],
+    "chapters/09_applications_statistics.html": [_posterior_readout],
+    "chapters/10_applications_deep_learning.html": [_encoder_readout],
 }
 
 
@@ -143,11 +218,14 @@ def _setting(widget) -> tuple[str, dict[str, float]]:
                       .get_attribute("textContent"))
     stops, values = [], {}
     for control in data["controls"]:
-        element = widget.find_element("css selector", f'[name="{control["name"]}"]')
+        element = widget.find_element("css selector", f'[data-kl-control="{control["name"]}"]')
         stop = int(element.get_attribute("value"))
         stops.append(str(stop))
         text = control["texts"][stop]
-        values[control["name"]] = float(text) if re.fullmatch(r"-?[\d.]+", text) else text
+        try:
+            values[control["name"]] = float(text)
+        except ValueError:  # the name of an option
+            values[control["name"]] = text
     return "-".join(stops), values
 
 
@@ -160,6 +238,11 @@ def _wait_until_shown(driver, widget, previous: str, timeout: float = 10.0) -> s
             return shown
         time.sleep(0.02)
     raise AssertionError(f"the widget still shows {previous} after {timeout} s")
+
+
+def _words(text: str) -> str:
+    """``text`` with every run of white space (table cells, no-break spaces) as one space."""
+    return " ".join(text.split())
 
 
 def _state(widget) -> tuple[str, str, str]:
@@ -178,7 +261,8 @@ def _check_move(driver, widget, expected_readout, before, how: str, moves: list)
     assert after[1] != before[1] and len(after[1]) > 20, f"{how}: the alt text did not change"
     assert after[2] != before[2], f"{how}: the readout did not change"
     for text in expected_readout(setting):
-        assert text in after[2], f"{how}: the readout {after[2]!r} lacks {text!r} ({setting})"
+        assert _words(text) in _words(after[2]), (
+            f"{how}: the readout {after[2]!r} lacks {text!r} ({setting})")
     fetched = driver.execute_script("""
         return performance.getEntriesByType("resource")
             .filter(e => e.name.endsWith("/" + arguments[0] + ".webp")
@@ -241,7 +325,8 @@ def test_every_widget_moves_by_keyboard_and_mouse(browser):
             shot = SCREENSHOTS / f"widget-{_name(relative)}-{number}"
             widget.screenshot(f"{shot}-before.png")
             for text in expected_readout(_setting(widget)[1]):
-                assert text in _state(widget)[2], f"{relative}: the first readout lacks {text!r}"
+                assert _words(text) in _words(_state(widget)[2]), (
+                    f"{relative}: the first readout lacks {text!r}")
             for index, control in enumerate(widget.find_elements("css selector",
                                                                  "input, select")):
                 label = widget.find_element(
@@ -284,7 +369,7 @@ def test_widget_on_a_phone():
             for element in widget.find_elements("css selector", "input, label, output, img"):
                 right = element.rect["x"] + element.rect["width"]
                 assert right <= viewport + 1, f"{element.tag_name} sticks out ({right} px)"
-            rain = widget.find_element("css selector", 'input[name="rain"]')
+            rain = widget.find_element("css selector", 'input[data-kl-control="rain"]')
             before = _state(widget)
             driver.execute_script("arguments[0].focus()", rain)
             ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
@@ -315,7 +400,7 @@ def test_a_widget_works_on_a_page_opened_from_disk():
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", widget)
         before = _state(widget)
         driver.execute_script("arguments[0].focus()",
-                              widget.find_element("css selector", 'input[name="cloud"]'))
+                              widget.find_element("css selector", 'input[data-kl-control="cloud"]'))
         ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
         _check_move(driver, widget, _weather_readout, before, "from disk", [])
         assert not console_errors(driver)

@@ -1,9 +1,13 @@
-"""Chapter 1's widget in a real JupyterLab 4 (what `make lab` opens), driven in headless Chromium.
+"""Every chapter's widget in a real JupyterLab 4 (what `make lab` opens), driven in headless
+Chromium.
 
-JupyterLab runs on 127.0.0.1 on a copy of the chapter in a temporary folder (so nothing is saved
-into chapters/), with its settings and workspaces there too. The test runs every cell, moves the
-Q(rain) slider with the mouse and then with the keyboard, and checks that the figure and the
-readout change and that the linked sliders follow. Screenshots go to _build/screenshots/.
+One JupyterLab server runs on 127.0.0.1 on copies of the chapters in a temporary folder (so
+nothing is saved into chapters/), with its settings and workspaces there too; each chapter opens
+in a workspace of its own. For chapter 1 the test runs every cell, moves the Q(rain) slider with
+the mouse and then with the keyboard, and checks that the figure and the readout change and that
+the linked sliders follow. For every other chapter with a widget it runs every cell and moves the
+widget's first slider with the keyboard: the figure, the readout and the slider's value change.
+Screenshots go to _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from sitekit import ROOT, SCREENSHOTS, chromium, needs_chromium
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 CHAPTER = ROOT / "chapters" / "01_intuition.ipynb"
+#: Every chapter that shows a widget (tests/test_repository.py checks that all of them do).
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
 def _free_port() -> int:
@@ -32,11 +38,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """A JupyterLab server on a copy of chapter 1; yields the notebook's URL and the URL that
-    lists the server's kernels."""
-    shutil.copy(CHAPTER, tmp_path / CHAPTER.name)
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on copies of the chapters; yields a function that gives a chapter's
+    URL (in a workspace of its own) and the URL that lists the server's kernels."""
+    tmp_path = tmp_path_factory.mktemp("lab")
+    for chapter in CHAPTERS:
+        shutil.copy(chapter, tmp_path / chapter.name)
     port, token = _free_port(), secrets.token_hex(16)
     home = tmp_path / "home"
     environment = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -67,7 +75,10 @@ def lab(tmp_path):
                     raise RuntimeError("JupyterLab did not start:\n"
                                        + (tmp_path / "lab.log").read_text()) from None
                 time.sleep(0.3)
-        yield f"{base}/lab/tree/{CHAPTER.name}?token={token}", f"{base}/api/kernels?token={token}"
+        def notebook(name: str) -> str:
+            return f"{base}/lab/workspaces/{name.removesuffix('.ipynb')}/tree/{name}?token={token}"
+
+        yield notebook, f"{base}/api/kernels?token={token}"
     finally:
         try:  # the server's own shutdown stops the kernels too
             urllib.request.urlopen(urllib.request.Request(
@@ -112,37 +123,56 @@ def _changed(driver, old):
     return new if new and all(a != b for a, b in zip(new, old, strict=True)) else None
 
 
+def _open_and_run_all(driver, notebook: str, kernels: str):
+    """Open the notebook, wait for its kernel, run every cell; return a check that the kernel
+    is idle (and connected)."""
+    driver.get(notebook)
+    _wait(lambda: driver.find_elements("css selector", ".jp-Notebook .jp-Cell"), 60,
+          "the notebook to open")
+
+    def idle():
+        return [k for k in json.load(urllib.request.urlopen(kernels, timeout=5))
+                if k["execution_state"] == "idle" and k["connections"]]
+
+    _wait(idle, 60, "the notebook's kernel")
+    driver.find_element("xpath", "//li[contains(@class,'lm-MenuBar-item')]"
+                                 "[.//div[text()='Run']]").click()
+    driver.find_element("css selector", 'li[data-command="runmenu:run-all"]').click()
+    return idle
+
+
+def _settled(idle):
+    """A check that the kernel has been idle for two seconds: every cell has run."""
+    def settled():
+        for _ in range(5):
+            if not idle():
+                return False
+            time.sleep(0.4)
+        return True
+
+    return settled
+
+
+def _stop_kernels(kernels: str) -> None:
+    """Shut down every kernel of the server (the next chapter starts its own)."""
+    base, token = kernels.split("?")
+    for kernel in json.load(urllib.request.urlopen(kernels, timeout=5)):
+        urllib.request.urlopen(urllib.request.Request(
+            f"{base}/{kernel['id']}?{token}", method="DELETE"), timeout=10)
+
+
 def test_chapter_1_widget_redraws_in_jupyterlab(lab):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    notebook, kernels = lab
     with chromium(1400, 1000) as driver:
-        notebook, kernels = lab
-        driver.get(notebook)
-        _wait(lambda: driver.find_elements("css selector", ".jp-Notebook .jp-Cell"), 60,
-              "the notebook to open")
-
-        def idle():
-            return [k for k in json.load(urllib.request.urlopen(kernels, timeout=5))
-                    if k["execution_state"] == "idle" and k["connections"]]
-
-        _wait(idle, 60, "the notebook's kernel")
-        driver.find_element("xpath", "//li[contains(@class,'lm-MenuBar-item')]"
-                                     "[.//div[text()='Run']]").click()
-        driver.find_element("css selector", 'li[data-command="runmenu:run-all"]').click()
+        idle = _open_and_run_all(driver, notebook(CHAPTER.name), kernels)
         before = _wait(lambda: (s := _widget_state(driver)) and "KL(P‖Q)" in s[1] and s, 120,
                        "the widget to appear")
         assert "KL(P‖Q)" in before[1] and before[2] == ["0.60", "0.30", "0.10"]
-
-        def settled():  # idle for two seconds: every cell has run, nothing scrolls any more
-            for _ in range(5):
-                if not idle():
-                    return False
-                time.sleep(0.4)
-            return True
-
-        _wait(settled, 120, "every cell to run")
+        _wait(_settled(idle), 120, "every cell to run")
         slider = driver.execute_script("""
             const box = [...document.querySelectorAll('.jp-OutputArea-output .widget-vbox')]
                 .find(b => b.querySelector('.widget-output img'));
@@ -174,3 +204,47 @@ def test_chapter_1_widget_redraws_in_jupyterlab(lab):
         assert abs(sum(values) - 1) < 1e-9, f"Q does not sum to 1: {after[2]}"
         assert float(clicked[2][2]) > 0.5  # the click moved rain up
         assert float(after[2][2]) == pytest.approx(float(clicked[2][2]) - 0.05)
+    _stop_kernels(kernels)
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in CHAPTERS if c != CHAPTER])
+def test_every_chapter_s_widget_redraws_in_jupyterlab(lab, chapter):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    notebook, kernels = lab
+    try:
+        with chromium(1400, 1000) as driver:
+            idle = _open_and_run_all(driver, notebook(chapter), kernels)
+            _wait(lambda: _widget_state(driver), 120, "the widget to appear")
+            _wait(_settled(idle), 120, "every cell to run")
+            before = _widget_state(driver)
+            handle = driver.execute_script("""
+                const box = [...document.querySelectorAll('.jp-OutputArea-output .widget-vbox')]
+                    .find(b => b.querySelector('.widget-output img'));
+                return box.querySelector('.widget-slider .noUi-handle');""")
+            at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+
+            def moved():
+                now = _widget_state(driver)
+                return now if now and now[0] != before[0] and now[1] != before[1] \
+                    and now[2][0] != before[2][0] else None
+
+            after = None
+            for attempt in range(3):  # on a loaded machine JupyterLab may still take the focus
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", handle)
+                driver.execute_script("arguments[0].focus()", handle)
+                ActionChains(driver).send_keys(Keys.ARROW_LEFT if at_end else Keys.ARROW_RIGHT) \
+                    .perform()
+                try:
+                    after = _wait(moved, 20, f"{chapter}: a redraw after the arrow key")
+                    break
+                except AssertionError:
+                    driver.save_screenshot(str(SCREENSHOTS / f"lab-{chapter.removesuffix('.ipynb')}"
+                                                             f"-missed-{attempt}.png"))
+            assert after, f"{chapter}: three arrow keys on the first slider did not redraw"
+            driver.save_screenshot(str(SCREENSHOTS / f"lab-{chapter.removesuffix('.ipynb')}.png"))
+            assert after[1].strip() and after[2][0] != before[2][0]
+    finally:
+        _stop_kernels(kernels)

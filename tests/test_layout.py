@@ -17,7 +17,7 @@ import klutils
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The modules that draw or interact; every other module of klutils is numerical.
-PRESENTATION = {"klutils.plots", "klutils.widgets", "klutils._legacy_widgets"}
+PRESENTATION = {"klutils.plots", "klutils.widgets"}
 MODULES = sorted(info.name for info in pkgutil.walk_packages(klutils.__path__, "klutils."))
 NUMERICAL = [name for name in MODULES if name not in PRESENTATION]
 

@@ -33,6 +33,7 @@ DRAWINGS = [
     (plots.draw_coin_kl, 1, (0.3, 0.8)),
     (plots.draw_logits, 1, ("dog", ("cat", "dog"), (0.0, 1.0))),
     (plots.draw_cross_entropy_panel, 2, ([0.5, 0.5], [0.9, 0.1])),
+    (plots.draw_additive_smoothing, 2, ([0.2, 0.3, 0.5], [0.0, 0.3, 0.7], 0.1)),
     (plots.draw_joint_panel, 2, ([[0.4, 0.1], [0.1, 0.4]], ["a", "b"], ["c", "d"])),
     (plots.draw_gaussian_fits, 1, (MIXTURE, gaussian_fits(*MIXTURE))),
     (plots.draw_beta_posterior, 1, ((2, 2), (5, 3))),

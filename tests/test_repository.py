@@ -13,8 +13,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-#: Where a chapter's widgets come from (klutils._legacy_widgets until issue 15 is done).
-WIDGET_MODULES = {"klutils.widgets", "klutils._legacy_widgets"}
+#: Where a chapter's widgets come from: interactive_figure of klutils.widgets (issue 15).
+WIDGET_MODULES = {"klutils.widgets"}
 
 
 def toc_files() -> list[str]:

@@ -21,6 +21,7 @@ import pytest
 from sitekit import ROOT, SITE, pages
 
 from klutils._widget_export import read_state_script
+from klutils.widgets import MAX_SETTINGS, SITE_SETTINGS
 
 pytestmark = [pytest.mark.site]
 
@@ -232,6 +233,51 @@ def test_chapter_1_shows_its_widget_on_the_website(site):
         assert f">{label}</label>" in chapter
 
 
+def test_every_chapter_shows_a_widget_that_moves_on_the_website(site):
+    """Every chapter page has at least one static widget, and no page says it is missing."""
+    chapters = sorted((site / "chapters").glob("*.html"))
+    assert len(chapters) >= 8
+    shown = {page.name for page, *_ in _widgets(site)}
+    assert [page.name for page in chapters if page.name not in shown] == []
+    for page in chapters:
+        text = page.read_text(encoding="utf-8")
+        assert "not shown on this website" not in text and "needs a running kernel" not in text
+
+
+def test_the_widgets_stay_within_the_site_s_budget_of_settings(site):
+    """Each widget reaches at most MAX_SETTINGS settings, all of them at most SITE_SETTINGS."""
+    counts = {f"{page.name} {widget_id}": data["settings"]
+              for page, widget_id, _, data, _ in _widgets(site)}
+    assert counts and all(0 < n <= MAX_SETTINGS for n in counts.values()), counts
+    assert sum(counts.values()) <= SITE_SETTINGS, counts
+
+
+def test_the_build_refuses_widgets_over_the_site_s_budget(tmp_path, monkeypatch):
+    """_ext/kl_widgets.py counts each widget's settings and stops the build over the budget."""
+    from sphinx.errors import ExtensionError
+
+    import klutils.widgets
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        from kl_widgets import check_budget
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    folders = {}
+    for widget_id, settings in (("a" * 16, 3), ("b" * 16, 4)):
+        folders[widget_id] = tmp_path / widget_id
+        folders[widget_id].mkdir()
+        for k in range(settings):
+            (folders[widget_id] / f"{k}.js").write_text("klWidgetState({});")
+            (folders[widget_id] / f"{k}.webp").write_bytes(b"")
+    used = {"a" * 16: "chapters/01.html", "b" * 16: "chapters/02.html"}
+    monkeypatch.setattr(klutils.widgets, "SITE_SETTINGS", 7)
+    check_budget(folders, used)
+    monkeypatch.setattr(klutils.widgets, "SITE_SETTINGS", 6)
+    with pytest.raises(ExtensionError, match="7 settings together.*chapters/02.html: 4"):
+        check_budget(folders, used)
+
+
 def test_every_setting_of_every_widget_is_on_the_site(site):
     """Following ``next`` from the start reaches exactly the settings the widget renders; each
     has its figure and its data, and a move fetches at most 60 KB."""
@@ -250,7 +296,8 @@ def test_every_setting_of_every_widget_is_on_the_site(site):
             assert list(state["next"]) == [c["name"] for c in data["controls"]]
             for control in data["controls"]:
                 targets = state["next"][control["name"]]
-                assert len(targets) == len(control["texts"]) >= 21
+                assert len(targets) == len(control["texts"]) >= (
+                    21 if control["kind"] == "slider" else 2)
                 todo += targets
             move = sum((folder / f"{name}{suffix}").stat().st_size for suffix in (".webp", ".js"))
             assert move <= MOVE_BUDGET, f"{page.name}: setting {name} weighs {move} bytes"
@@ -318,9 +365,11 @@ def test_a_chapter_runs_from_the_unpacked_archive(site, tmp_path, monkeypatch):
     assert printed.strip().startswith(str(course / "klutils"))
 
 
-def test_a_missing_klutils_gets_a_clear_message():
-    """The first code cell of chapter 1, run where klutils is not installed."""
-    notebook = nbformat.read(ROOT / "chapters" / "01_intuition.ipynb", as_version=4)
+@pytest.mark.parametrize("chapter", sorted((ROOT / "chapters").glob("*.ipynb")),
+                         ids=lambda path: path.stem)
+def test_a_missing_klutils_gets_a_clear_message(chapter):
+    """The first code cell of every chapter, run where klutils is not installed."""
+    notebook = nbformat.read(chapter, as_version=4)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
     assert "import klutils" in first.source
     done = subprocess.run([sys.executable, "-I", "-S", "-c", first.source], capture_output=True,

@@ -1,5 +1,5 @@
 """Tests for klutils.widgets: the interactive_figure primitive, its controls and linking rule,
-its static-site export, and chapter 1's drawing, readout and widget.
+its static-site export, and chapter 1's drawing, readout (klutils.plots) and widget.
 
 A widget is driven as a reader would drive it, by setting a control's ``.value`` from Python; the
 readout, the controls and the figure are then compared with independent computations.
@@ -29,6 +29,12 @@ from klutils._widget_export import (
     settings_graph,
     static_html,
 )
+from klutils.plots import (
+    distribution_description,
+    distribution_figure,
+    draw_distribution_panel,
+    kl_both_ways_readout,
+)
 from klutils.widgets import (
     MAX_SETTINGS,
     MIN_STOPS,
@@ -36,11 +42,7 @@ from klutils.widgets import (
     Choice,
     InteractiveFigure,
     Slider,
-    distribution_description,
-    distribution_figure,
-    draw_distribution_panel,
     interactive_figure,
-    kl_both_ways_readout,
     sums_to_one,
 )
 
@@ -123,21 +125,23 @@ def test_contributions_reject_bad_input(p, q, base, message):
 
 
 def test_panel_draws_p_q_and_the_terms_without_clearing():
-    fig = Figure()
-    ax_pq, ax_terms = draw_distribution_panel(fig.subplots(1, 2), P, Q, LABELS)
+    ax_pq, ax_terms = axes = Figure().subplots(1, 2)
+    assert draw_distribution_panel(axes, P, Q, LABELS) is None
     np.testing.assert_allclose([float(b.get_height()) for b in ax_pq.patches], P + Q)
     np.testing.assert_allclose([float(b.get_height()) for b in ax_terms.patches],
                                hand_terms(P, Q), rtol=1e-14)
     assert [t.get_text() for t in ax_terms.get_xticklabels()] == LABELS
     assert f"{kl_divergence(P, Q):.3f} nats" in ax_terms.get_title()
-    fig2 = Figure()
-    _, ax_bits = draw_distribution_panel(fig2.subplots(1, 2), P, [0.4, 0.4, 0.2], base=2)
+    axes = Figure().subplots(1, 2)
+    draw_distribution_panel(axes, P, [0.4, 0.4, 0.2], base=2)
+    ax_bits = axes[1]
     assert "bits" in ax_bits.get_ylabel()
 
 
 def test_panel_marks_an_infinite_term_and_needs_two_axes():
-    fig = Figure()
-    _, ax_terms = draw_distribution_panel(fig.subplots(1, 2), P, [0.7, 0.3, 0.0], LABELS)
+    axes = Figure().subplots(1, 2)
+    draw_distribution_panel(axes, P, [0.7, 0.3, 0.0], LABELS)
+    ax_terms = axes[1]
     rain = ax_terms.patches[2]
     assert rain.get_hatch() == "//"
     assert float(rain.get_height()) == pytest.approx(ax_terms.get_ylim()[1])
@@ -423,13 +427,15 @@ def test_static_html_has_labelled_native_controls_and_the_start(exported_small):
     assert f'data-kl-base="{BASE_PLACEHOLDER}/{exported.widget_id}/"' in markup
     assert '<label for="klw7-mu">mean μ</label><input type="range" id="klw7-mu"' in markup
     assert 'aria-valuetext="0.50" disabled>' in markup and 'max="20"' in markup
-    assert '<select id="klw7-side" name="side" disabled>' in markup
+    assert '<select id="klw7-side" data-kl-control="side" disabled>' in markup
+    assert " name=" not in markup  # no page script that fills inputs by name can reach them
     assert f'src="{BASE_PLACEHOLDER}/{exported.widget_id}/5-0.webp"' in markup
     assert 'alt="A line, at mean μ = 0.50, side = right."' in markup
     assert "<b>μ = +0.50</b> on the right" in markup
     data = json.loads(markup.split('class="kl-widget-data">')[1].removesuffix("</script></div>"))
     assert data["start"] == "5-0" and data["settings"] == 42 and not data["linked"]
     assert data["controls"][0]["texts"][:2] == ["0.00", "0.10"]
+    assert [c["kind"] for c in data["controls"]] == ["slider", "choice"]
     assert setting_name((3, 1)) == "3-1"
 
 
