@@ -37,7 +37,7 @@ from sitekit import (
     wait_for_math,
 )
 
-from klutils import cross_entropy, entropy, kl_beta, kl_divergence, kl_normal
+from klutils import cross_entropy, entropy, js_divergence, kl_beta, kl_divergence, kl_normal
 from klutils.gaussian import gaussian_fits, two_mode_mixture
 
 pytestmark = [pytest.mark.browser, needs_site, needs_chromium]
@@ -125,6 +125,28 @@ def _encoder_readout(setting: dict) -> list[str]:
             f"mean part ½μ² {0.5 * mu**2:.4f}"]
 
 
+def _fisher_readout(setting: dict) -> list[str]:
+    """Chapter 7: the coin's Fisher information, and KL both ways to the model one step away."""
+    p, coordinates = setting["p"], setting["coordinates"]
+    if coordinates == "probability":
+        information, q = 1 / (p * (1 - p)), (p + 0.1 if p + 0.1 < 1 else p - 0.1)
+    else:  # one unit of log-odds up
+        information, q = p * (1 - p), 1 / (1 + (1 - p) / (p * math.e))
+    coin_p, coin_q = [p, 1 - p], [q, 1 - q]
+    return [f"= {information:.4g} nats per unit²", f"q = {q:.4f}",
+            f"= {kl_divergence(coin_p, coin_q):.5f} / {kl_divergence(coin_q, coin_p):.5f} nats"]
+
+
+def _f_divergences_readout(setting: dict) -> list[str]:
+    """Chapter 8: KL both ways, total variation and Jensen-Shannon of two coins."""
+    p, q = [setting["p"], 1 - setting["p"]], [setting["q"], 1 - setting["q"]]
+    shown = {"KL(P‖Q)": kl_divergence(p, q), "KL(Q‖P)": kl_divergence(q, p),
+             "TV(P, Q)": 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=True)),
+             "JS(P, Q)": js_divergence(p, q)}
+    return [f"{name} = " + ("∞" if math.isinf(value) else f"{value:.4f}")
+            for name, value in shown.items()]
+
+
 #: For each page, one function per widget (in page order): the setting the controls show
 #: (name -> value) to the texts the readout must contain, computed with klutils here (each
 #: from a different function than the chapter's readout uses, where klutils has one).
@@ -135,6 +157,8 @@ READOUTS = {
     "chapters/04_entropy_relations.html": [_code_readout],
     "chapters/05_properties.html": [_smoothing_readout],
     "chapters/06_continuous.html": [_fits_readout],
+    "chapters/07_fisher_information.html": [_fisher_readout],
+    "chapters/08_f_divergences.html": [_f_divergences_readout],
     "chapters/09_applications_statistics.html": [_posterior_readout],
     "chapters/10_applications_deep_learning.html": [_encoder_readout],
 }
