@@ -61,6 +61,9 @@ ATTACKS = Path(__file__).with_name("homework_attacks")
 #: share a loaded 2-core machine (51 notebooks took 389 s there, two at a time, at a load
 #: average of 10 to 12: 15 s each on average, the chapters longer).
 TIMEOUT = 120.0
+#: The right letter of ch01-ex2, read from chapter 1's solution (the tests answer it rightly).
+RIGHT = re.search(r'which_is_infinite = \\"(\w)\\"  # SOLUTION',
+                  (ROOT / "chapters" / "01_intuition.ipynb").read_text(encoding="utf-8"))[1]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 JOBS = os.cpu_count() or 1
 
@@ -234,12 +237,12 @@ HONEST = {
         ["should be a single real number, not a str", "should be one of the strings",
          "gives a wrong result"]),
     "nan.ipynb": (
-        ["kl_coin = float('nan')", 'which_is_infinite = "a"'],
+        ["kl_coin = float('nan')", f'which_is_infinite = "{RIGHT}"'],
         {"ch01-ex1": 0, "ch01-ex2": 2, "ch01-ex3": 0},
         ["`kl_coin` is nan, but the answer is a finite number", "`largest_contribution` is not "
          "defined"]),
     "raises.ipynb": (
-        [KL_COIN, 'which_is_infinite = "(A)"',
+        [KL_COIN, f'which_is_infinite = "({RIGHT.upper()})"',
          "def largest_contribution(p, q, labels):\n    raise ValueError('no idea')"],
         {"ch01-ex1": 2, "ch01-ex2": 2, "ch01-ex3": 0},
         ["raised ValueError: no idea on test input 1 of 1"]),
@@ -250,7 +253,8 @@ HONEST = {
         {"ch01-ex1": 2, "ch01-ex2": 0, "ch01-ex3": 1},
         ["raised TimeoutError: no result within"]),
     "dies-after-answer.ipynb": (
-        [KL_COIN, _check_cell("ch01-ex1"), "import os\nos._exit(1)", 'which_is_infinite = "a"'],
+        [KL_COIN, _check_cell("ch01-ex1"), "import os\nos._exit(1)",
+         f'which_is_infinite = "{RIGHT}"'],
         {"ch01-ex1": 2, "ch01-ex2": 0, "ch01-ex3": 0},
         ["the notebook's Python stopped in cell 3"]),
     "exits.ipynb": (
@@ -264,7 +268,7 @@ HONEST = {
         {"ch01-ex1": 2, "ch01-ex2": 0, "ch01-ex3": 0},
         ["deleted files in its working folder: submission.ipynb"]),
     "all-correct.ipynb": (
-        [KL_COIN, 'which_is_infinite = "a"', LARGEST],
+        [KL_COIN, f'which_is_infinite = "{RIGHT}"', LARGEST],
         {"ch01-ex1": 2, "ch01-ex2": 2, "ch01-ex3": 3}, []),
 }
 #: The same, written in other encodings, or very large.
@@ -407,7 +411,7 @@ def graded(homework, tmp_path_factory):
     nbformat.write(big, folder / "big.ipynb")
     lms = folder / "Alice Smith_1234_assignsubmission_file_"
     lms.mkdir()
-    nbformat.write(_notebook("01_intuition", KL_COIN, 'which_is_infinite = "a"'),
+    nbformat.write(_notebook("01_intuition", KL_COIN, f'which_is_infinite = "{RIGHT}"'),
                    lms / "homework1.ipynb")
     (lms / "notes.pdf").write_bytes(b"%PDF-1.4")
     (lms / ".ipynb_checkpoints").mkdir()
@@ -442,7 +446,7 @@ def graded(homework, tmp_path_factory):
                   "GRADES": str(folder / "grades.csv"), "FEEDBACK": str(folder / "feedback"),
                   "DECOY": str(decoys[0]),
                   "DECOY_NAME": decoys[0].name, "PORT": str(listener.port),
-                  "ENV_NAME": env_name, "TOKEN": token}
+                  "ENV_NAME": env_name, "TOKEN": token, "RIGHT": RIGHT}
         for path in sorted(ATTACKS.glob("*.txt")):
             nbformat.write(_attack_notebook(path, values), folder / f"attack-{path.stem}.ipynb")
             attacks.append(path.stem)
@@ -451,7 +455,7 @@ def graded(homework, tmp_path_factory):
     records = {path.name: path.read_bytes() for path in (out / "autograder").iterdir()}
     temp_before = _our_temp_folders()
     warnings: list[str] = []
-    os.environ[env_name] = "a"
+    os.environ[env_name] = RIGHT
     started = time.monotonic()
     try:
         grades = grade_directory(folder, out / "autograder", timeout=TIMEOUT, jobs=JOBS,
@@ -769,11 +773,11 @@ def test_grade_command_flags_other_chapters_and_bad_files(homework, tmp_path):
     nbformat.write(made["02_coin_toss"].student, tmp_path / "chapter2.ipynb")
     nbformat.write(_notebook(None, KL_COIN), tmp_path / "no-metadata.ipynb")
     nbformat.write(_notebook("01_intuition", KL_COIN, _check_cell("ch01-ex1"),
-                             "while True:\n    pass", 'which_is_infinite = "a"'),
+                             "while True:\n    pass", f'which_is_infinite = "{RIGHT}"'),
                    tmp_path / "loop-after-answer.ipynb")
     nbformat.write(_notebook("01_intuition", KL_COIN, _check_cell("ch01-ex1"),
                              "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                             "while True:\n    pass", 'which_is_infinite = "a"'),
+                             "while True:\n    pass", f'which_is_infinite = "{RIGHT}"'),
                    tmp_path / "deaf-loop.ipynb")  # an endless loop that ignores Ctrl-C
     unsafe = _unsafe()
     run = subprocess.run(_grade_command(tmp_path, out / "autograder", "--chapter",
