@@ -156,6 +156,38 @@ def venv_is_current(root: Path = ROOT) -> bool:
     return all(stamp.stat().st_mtime >= (root / name).stat().st_mtime for name in INSTALL_INPUTS)
 
 
+# Run by .venv's Python: exit status 0 when every line of requirements.txt is a `name==version`
+# installed at that version (or `-e .`) and klutils is found in this folder, else 1.
+_PINS_INSTALLED = r"""
+import importlib.metadata as metadata, importlib.util, pathlib, re, sys
+root = pathlib.Path(sys.argv[1]).resolve()
+for line in (root / "requirements.txt").read_text().splitlines():
+    line = line.split("#")[0].strip()
+    pin = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*==\s*(\S+)", line)
+    if pin:
+        try:
+            if metadata.version(pin[1]) != pin[2]:
+                sys.exit(1)
+        except metadata.PackageNotFoundError:
+            sys.exit(1)
+    elif line not in ("", "-e ."):
+        sys.exit(1)
+spec = importlib.util.find_spec("klutils")
+sys.exit(0 if spec and spec.origin and root in pathlib.Path(spec.origin).resolve().parents
+         else 1)
+"""
+
+
+def pins_installed(python: Path, root: Path = ROOT) -> bool:
+    """Whether ``python`` has every pin of requirements.txt and klutils from ``root``."""
+    try:
+        done = subprocess.run([str(python), "-I", "-c", _PINS_INSTALLED, str(root)], cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 def task_venv(run: Runner, arguments: list[str]) -> None:
     """create .venv from requirements.txt (every task does this first)"""
     if not run.use_venv or venv_is_current():
@@ -165,6 +197,9 @@ def task_venv(run: Runner, arguments: list[str]) -> None:
         if problem:
             raise TaskError(problem)
         run.run(Path(sys.executable), "-m", "venv", VENV)
+    elif not STAMP.exists() and not run.dry_run and pins_installed(run.python):
+        STAMP.touch()  # set up by hand (README's commands), complete: nothing to reinstall
+        return
     run.run(run.python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run.run(run.python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt")
     if not run.dry_run:

@@ -128,6 +128,20 @@ def test_the_venv_is_reinstalled_when_an_input_is_newer(tmp_path):
     assert not tasks.venv_is_current(tmp_path)
 
 
+@pytest.mark.skipif(Path(sys.prefix) != ROOT / ".venv", reason="not run from this .venv")
+def test_a_venv_set_up_by_hand_is_recognised():
+    """The README's setup commands leave no .venv/.installed; tasks.py sees nothing is missing."""
+    assert tasks.pins_installed(Path(sys.executable))
+
+
+def test_a_missing_pin_or_an_unknown_requirement_is_not_installed(tmp_path):
+    (tmp_path / "klutils").mkdir()
+    for line in ("numpy==0.0.1", "numpy>=1", "-r other.txt"):
+        (tmp_path / "requirements.txt").write_text(f"{line}\n-e .\n")
+        assert not tasks.pins_installed(Path(sys.executable), tmp_path), line
+    assert not tasks.pins_installed(tmp_path / "no-python")
+
+
 def test_clean_refuses_anything_outside_the_repository(tmp_path):
     runner = tasks.Runner(dry_run=True)
     for outside in (tmp_path, ROOT, ROOT.parent / "elsewhere"):
