@@ -93,11 +93,20 @@ PYPROJECT_TEXT = (ROOT / "pyproject.toml").read_text()
 
 
 def test_an_unsupported_python_gets_a_message_not_a_pip_error(tmp_path):
-    """tasks.py venv, run by a Python outside the range, stops before creating anything."""
-    fake = tmp_path / "pyproject.toml"
-    fake.write_text('requires-python = ">=3.4,<3.5"\n')
-    problem = tasks.python_problem(sys.version_info, fake.read_text())
-    assert problem and "needs Python 3.4 to 3.4" in problem
+    """tasks.py venv, run by a Python outside the range, stops before creating anything.
+
+    A copy of tasks.py in a temporary folder whose pyproject.toml admits only Python 3.4.
+    """
+    shutil.copy(ROOT / "tasks.py", tmp_path)
+    (tmp_path / "pyproject.toml").write_text('requires-python = ">=3.4,<3.5"\n')
+    (tmp_path / "requirements.txt").write_text("")
+    done = subprocess.run([sys.executable, str(tmp_path / "tasks.py"), "venv"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "the course needs Python 3.4 to 3.4" in done.stderr
+    assert f"this is Python {sys.version_info[0]}.{sys.version_info[1]}" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "pyproject.toml", "requirements.txt", "tasks.py"]
 
 
 @pytest.mark.parametrize(("os_name", "folder", "python"), [
@@ -212,6 +221,9 @@ def test_no_venv_uses_the_python_running_tasks_py():
     [command] = dry_run("--no-venv", "bench")
     python, *rest = shlex.split(command)
     assert Path(ROOT, python) == Path(sys.executable) and rest == ["-m", "klutils.bench"]
+    book = dry_run("--no-venv", "book")
+    assert len(book) == 2 and not [line for line in book if " pip " in line]
+    assert Path(ROOT, shlex.split(book[0])[0]) == Path(sys.executable)
 
 
 def test_an_unknown_task_is_refused():
