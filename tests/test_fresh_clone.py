@@ -52,10 +52,8 @@ def clean_environment(home: Path) -> dict[str, str]:
             and not name.startswith(("JUPYTER", "XDG_", "PYTEST"))}
     path = [folder for folder in keep.get("PATH", "").split(os.pathsep)
             if folder and not (Path(folder).parent / "pyvenv.cfg").exists()]
-    # PIP_NO_COMPILE: pip does not compile every installed module to bytecode (a third of its
-    # CPU time here); Python compiles what is imported.
     return keep | {"HOME": str(home), "PATH": os.pathsep.join(path), "PIP_NO_INPUT": "1",
-                   "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_COMPILE": "1"}
+                   "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
 def bash(line: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[float, str]:
