@@ -2,10 +2,10 @@
 
 The archive holds what a reader needs to run any chapter without git: the chapter notebooks (as
 committed, without outputs), the ``klutils`` package, ``requirements.txt`` and ``pyproject.toml``
-(``pip install -r requirements.txt`` installs klutils from them) and a short README. Everything
-sits in one folder, ``kl-course/``. The archive is the same byte for byte when its sources are
-(sorted entries, fixed timestamps), so an unchanged rebuild does not change the site. The home
-page links to it.
+(``pip install -r requirements.txt`` installs klutils from them), ``LICENSE`` and a short
+README. Everything sits in one folder, ``kl-course/``. The archive is the same byte for byte when
+its sources are (sorted entries, fixed timestamps), so an unchanged rebuild does not change the
+site. The home page links to it.
 
 The README is ``_ext/course_README.md`` with each line ``<!-- commands: NAME -->`` replaced by
 the code block that follows the same line in the repository's README.md (the commands that
@@ -27,7 +27,10 @@ MARKER = re.compile(r"^<!-- commands: ([^>]+?) -->\n", re.M)
 #: A fenced code block, fences included.
 FENCE = re.compile(r"```[\w-]*\n.*?^```\n", re.M | re.S)
 #: (source pattern, relative to the book's root) of every file the archive holds.
-PATTERNS = ("chapters/*.ipynb", "klutils/**/*.py", "requirements.txt", "pyproject.toml")
+#: LICENSE: the licences travel with the course, and pyproject.toml's license-files names it
+#: (setuptools warns when it is missing, and will fail from 2027-02-18).
+PATTERNS = ("chapters/*.ipynb", "klutils/**/*.py", "requirements.txt", "pyproject.toml",
+            "LICENSE")
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 
 

@@ -286,13 +286,18 @@ def test_a_missing_block_fails_the_course_download(tmp_path):
         course_download.course_readme(tmp_path)
 
 
-def test_the_course_archive_has_the_generated_readme(tmp_path):
+def test_the_course_archive_has_the_generated_readme_and_what_pip_needs(tmp_path):
+    """The README's setup commands run `pip install -e .` in the unpacked archive: every file
+    pyproject.toml names must be in it (setuptools fails on a missing license file from 2027)."""
     import zipfile
 
     archive = course_download.write_archive(ROOT, tmp_path / "kl-course.zip")
     with zipfile.ZipFile(archive) as opened:
         readme = opened.read("kl-course/README.md").decode()
+        names = set(opened.namelist())
     assert readme == course_download.course_readme(ROOT)
+    named = PYPROJECT["project"].get("license-files", []) + ["pyproject.toml", "requirements.txt"]
+    assert {f"kl-course/{name}" for name in named} <= names
 
 
 def test_the_readme_states_what_tasks_py_does():
