@@ -110,15 +110,23 @@ class Runner:
             return True
         output = subprocess.DEVNULL if quiet else None
         try:
-            done = subprocess.run([str(word) for word in command], cwd=ROOT, stdout=output,
-                                  stderr=output)
+            process = subprocess.Popen([str(word) for word in command], cwd=ROOT, stdout=output,
+                                       stderr=output)
         except OSError as error:
             if check:
                 raise TaskError(f"{command[0]} cannot run: {error}") from None
             return False
-        if done.returncode != 0 and check:
-            raise TaskError(f"the command above failed (exit status {done.returncode})")
-        return done.returncode == 0
+        while True:
+            try:
+                returncode = process.wait()
+                break
+            except KeyboardInterrupt:
+                # The command got the Ctrl-C too and decides what it means (JupyterLab asks,
+                # pytest stops): wait for it, as make does, instead of killing it mid-way.
+                continue
+        if returncode != 0 and check:
+            raise TaskError(f"the command above failed (exit status {returncode})")
+        return returncode == 0
 
     def say(self, message: str) -> None:
         """Print what a step did (not in a dry run, where nothing was done)."""
