@@ -7,18 +7,19 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help book test check lint unit notebooks browser lab bench clean distclean venv \
+.PHONY: help book test check lint unit notebooks browser sandbox lab bench clean distclean venv \
 	homework grade
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
-	@echo "  make grade SUBMISSIONS=DIR [TIMEOUT=60]   grade every notebook in DIR"
+	@echo "  make grade SUBMISSIONS=DIR [TIMEOUT=60] [MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]"
+	@echo "             grade every notebook in DIR, each in a sandbox, into DIR/grades.csv and DIR/feedback/"
 
 venv: $(STAMP) ## create .venv from requirements.txt (every target does this first)
 
-# Every target but homework and grade is one line of tasks.py, which runs the same steps without
-# make (Windows too; standard library only): `python tasks.py --help`. tasks.py (re)installs
+# Every target but sandbox, homework and grade is one line of tasks.py, which runs the same steps
+# without make (Windows too; standard library only): `python tasks.py --help`. tasks.py (re)installs
 # .venv when it is missing or older than requirements.txt / pyproject.toml, as this rule says.
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) tasks.py venv
@@ -59,15 +60,29 @@ lab: ## JupyterLab on the chapters
 bench: ## klutils speed against scipy, printed as ratios
 	$(PYTHON) tasks.py bench
 
+# The grading sandbox: Debian's bubblewrap, installed only when missing and only where apt-get can
+# (as root); elsewhere `make grade` says so and refuses unless UNSAFE=1, and the sandbox tests are
+# skipped and say why.
+sandbox: ## install bubblewrap, the grading sandbox, when missing (as root, with apt-get)
+	@command -v bwrap >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1 && echo "installed bubblewrap"; } || \
+	  echo "note: bubblewrap is not available (as root: apt-get install bubblewrap); make grade" \
+	       "will need UNSAFE=1 and the sandbox tests will be skipped"
+
 TIMEOUT ?= 60
+MEMORY  ?= 2G
 
 homework: $(STAMP) ## student notebooks and autograder under _build/homework
-	$(BIN)/python -m klutils.homework assign chapters --out _build/homework
+	$(BIN)/python -m klutils.homework.grader assign chapters --out _build/homework
 
-grade: homework
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" >&2; exit 2; }
-	$(BIN)/python -m klutils.homework grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
-		--autograder _build/homework/autograder
+grade: homework sandbox
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [TIMEOUT=60]" \
+	  "[MEMORY=2G] [CHAPTER=01_intuition] [UNSAFE=1]" >&2; exit 2; }
+	$(BIN)/python -m klutils.homework.grader grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) \
+		--memory $(MEMORY) $(if $(CHAPTER),--chapter "$(CHAPTER)") \
+		$(if $(filter 1 yes true,$(UNSAFE)),--unsafe) --autograder _build/homework/autograder
 
 clean: ## remove build output (keeps .venv)
 	$(PYTHON) tasks.py clean

@@ -252,6 +252,7 @@ def task_test(run: Runner, arguments: list[str]) -> None:
     task_lint(run, [])
     task_book(run, [])
     task_browser(run, [])
+    task_sandbox(run, [])
     run.run(run.python, "-m", "pytest", "tests", "klutils", "--doctest-modules")
     run.run(run.python, "-m", "pytest", "--nbval-lax", "chapters")
 
@@ -277,6 +278,19 @@ def task_browser(run: Runner, arguments: list[str]) -> None:
         print("note: chromium or chromedriver is not available; the browser tests will be skipped")
 
 
+def task_sandbox(run: Runner, arguments: list[str]) -> None:
+    """install bubblewrap, the grading sandbox, when missing (as root, with apt-get)"""
+    if shutil.which("bwrap"):
+        return
+    apt = shutil.which("apt-get")
+    if (apt and is_root() and run.run(apt, "update", "-qq", quiet=True, check=False)
+            and run.run(apt, "install", "-y", "-qq", "bubblewrap", quiet=True, check=False)):
+        run.say("installed bubblewrap")
+    else:
+        print("note: bubblewrap is not available (as root: apt-get install bubblewrap); grade "
+              "will need --unsafe and the sandbox tests will be skipped")
+
+
 def task_lab(run: Runner, arguments: list[str]) -> None:
     """JupyterLab on the chapters; [OPTION ...] go to JupyterLab"""
     task_venv(run, [])
@@ -293,19 +307,27 @@ def task_bench(run: Runner, arguments: list[str]) -> None:
 def task_homework(run: Runner, arguments: list[str]) -> None:
     """student notebooks and autograder under _build/homework"""
     task_venv(run, [])
-    run.run(run.python, "-m", "klutils.homework", "assign", "chapters", "--out",
+    run.run(run.python, "-m", "klutils.homework.grader", "assign", "chapters", "--out",
             "_build/homework")
 
 
 def task_grade(run: Runner, arguments: list[str]) -> None:
-    """SUBMISSIONS [--timeout 60]: grade every notebook in the folder SUBMISSIONS"""
+    """SUBMISSIONS [--timeout 60] [--memory 2G] [--chapter NAME] [--unsafe]: grade every
+               notebook in the folder SUBMISSIONS, each in a sandbox (make grade's steps)"""
     parser = argparse.ArgumentParser(prog="tasks.py grade")
     parser.add_argument("submissions")
     parser.add_argument("--timeout", default="60")
+    parser.add_argument("--memory", default="2G")
+    parser.add_argument("--chapter")
+    parser.add_argument("--unsafe", action="store_true")
     options = parser.parse_args(arguments)
     task_homework(run, [])
-    run.run(run.python, "-m", "klutils.homework", "grade", options.submissions, "--timeout",
-            options.timeout, "--autograder", "_build/homework/autograder")
+    task_sandbox(run, [])
+    run.run(run.python, "-m", "klutils.homework.grader", "grade", options.submissions,
+            "--timeout", options.timeout, "--memory", options.memory,
+            *(["--chapter", options.chapter] if options.chapter else []),
+            *(["--unsafe"] if options.unsafe else []),
+            "--autograder", "_build/homework/autograder")
 
 
 def remove(run: Runner, path: Path) -> None:

@@ -3,8 +3,10 @@ Akaike's criterion, and a one-weight Bayesian logistic regression.
 
 *Model selection.* :math:`\mathrm{AIC} = 2k - 2\ell` (``k`` fitted parameters, :math:`\ell` the
 maximised log-likelihood in nats) estimates, divided by :math:`2n`, the expected cross-entropy
-:math:`H(P) + \mathrm{KL}(P \,\|\, Q_{\hat\theta})` from the true distribution P to a fitted
-model on new data. With a known truth, :func:`kl_to_truth` gives that KL exactly.
+:math:`\mathbb E_{\text{data}}[H(P) + \mathrm{KL}(P \,\|\, Q_{\hat\theta})]` from the true
+distribution P to a fitted model on new data, averaged over data sets (the fit
+:math:`\hat\theta` is random); for one data set its error can run against the KL of the model in
+hand. With a known truth, :func:`kl_to_truth` gives that KL exactly.
 
 *Variational inference.* :class:`LogisticLogJoint` is the log joint of a logistic regression
 with one weight, whose skewed posterior no Gaussian fits exactly (see
@@ -54,8 +56,9 @@ def aic(log_likelihood: float, n_params: int) -> float:
 
     :math:`\mathrm{AIC}/(2n)` estimates the expected cross-entropy (nats per observation) from
     the truth to the fitted model on new data, :math:`H(P) + \mathrm{KL}(P \,\|\,
-    Q_{\hat\theta})`; the ``2k`` corrects the optimism of the in-sample log-likelihood. Smaller is
-    better; only differences between models fitted to the same data mean anything.
+    Q_{\hat\theta})`, averaged over data sets of this size (not the KL of the model in hand);
+    the ``2k`` corrects the optimism of the in-sample log-likelihood. Smaller is better; only
+    differences between models fitted to the same data mean anything.
 
     Parameters
     ----------

@@ -162,6 +162,25 @@ def test_k3_spreads_less_than_k1_only_when_p_and_q_are_close():
     assert est.k3.std() > est.k1.std()
 
 
+def test_k1_and_k3_spread_equally_at_the_crossing_of_the_module_docstring():
+    """Var(k3) = Var(k1) where exp(mu^2) - 1 - mu^2 = mu^2: mu = 1.1209, KL = 0.628 nats."""
+    mu = 1.1209064227784886
+    assert math.isclose(exact_moments(mu)["k3"][1], exact_moments(mu)["k1"][1], rel_tol=1e-9)
+    assert round(mu**2 / 2, 3) == 0.628
+    assert round(exact_moments(2.0)["k3"][1] / 2.0, 2) == 3.52  # sd / KL at mu = 2
+
+
+def test_k3_spread_never_settles_when_the_chi_square_divergence_is_infinite():
+    """p = N(0, 2^2), q = N(0, 1): E_q[r^2] is infinite, KL and Var(k1) are finite."""
+    est = normal_estimates(0.0, 1_000_000, sigma_p=2.0)
+    sizes = [10**4, 10**5, 10**6]
+    k1_sd = [est.k1[:n].std() for n in sizes]
+    k3_sd = [est.k3[:n].std() for n in sizes]
+    assert max(k1_sd) / min(k1_sd) < 1.05  # settles at (1/2 - 1/8) sqrt(2) = 0.530
+    assert abs(k1_sd[-1] / (0.375 * math.sqrt(2)) - 1) < 0.02
+    assert k3_sd[-1] > 2 * k3_sd[0]
+
+
 # ---------------------------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------------------------

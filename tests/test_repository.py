@@ -159,6 +159,29 @@ def test_exercise_labels_are_unique_and_every_solution_names_its_exercise():
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_exercise_is_graded(path):
+    """Each exercise has a hidden check worth points, and no check grades an unknown label."""
+    notebook = nbformat.read(path, as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    labels = set(re.findall(r"\{exercise-start\}\s*\n:label: (\S+)", markdown))
+    graded = {c.metadata["homework"]["exercise"] for c in notebook.cells
+              if "hidden-check" in c.metadata.get("tags", [])
+              and c.metadata.get("homework", {}).get("points", 0) > 0}
+    assert labels == graded, f"{path.name}: not graded {labels - graded}, unknown {graded - labels}"
+
+
+def test_multiple_choice_answers_are_spread_over_the_letters():
+    """No letter is the right answer of more than a third of the multiple-choice questions."""
+    answers = [m.group(1) for path in CHAPTERS
+               for cell in nbformat.read(path, as_version=4).cells
+               if "hidden-check" in cell.metadata.get("tags", [])
+               for m in re.finditer(r'ex\.choice\(\w+, \[[^\]]*\], "([a-z])"', cell.source)]
+    assert len(answers) >= 4
+    counts = {letter: answers.count(letter) for letter in set(answers)}
+    assert max(counts.values()) <= len(answers) / 3, counts
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_figure_has_alt_text(path):
     """A cell that shows a figure carries its alt text (myst-nb's mystnb.image.alt)."""
     notebook = nbformat.read(path, as_version=4)

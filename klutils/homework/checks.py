@@ -1,16 +1,18 @@
 """The checks a chapter's check cells run: one readable line per exercise, never a traceback.
 
 A check cell of a chapter (tagged ``public-check`` or ``hidden-check``, see
-:mod:`klutils.homework`) opens :func:`exercise` as a context manager and calls its methods on the
-learner's answer. The first method that finds a problem ends the check; whatever happens inside
-the ``with`` block (a wrong value, a ``...`` left in place, a ``NameError``, an exception raised
-by the learner's function) becomes a single line such as ``✘ ch01-ex1: not answered yet ...``,
-and the cell itself does not raise, so the cells after it still run. No message shows the
-expected answer.
+:mod:`klutils.homework.grader.markup`) opens :func:`exercise` as a context manager and calls its
+methods on the learner's answer. The first method that finds a problem ends the check; whatever
+happens inside the ``with`` block (a wrong value, a ``...`` left in place, a ``NameError``, an
+exception raised by the learner's function) becomes a single line such as
+``✘ ch01-ex1: not answered yet ...``, and the cell itself does not raise, so the cells after it
+still run. No message shows the expected answer. Every outcome is printed and appended to
+:data:`RESULTS`.
 
-In a Jupyter kernel the line is displayed together with a machine-readable copy
-(:data:`MIME_TYPE`), which the grader reads from the executed cell; elsewhere it is printed.
-Every outcome is also appended to :data:`RESULTS`.
+The same code runs in two places: in the learner's notebook (the public checks, for feedback), and
+in the grader's own process (:mod:`klutils.homework.grader.driver`), where the answers are plain
+data taken out of the learner's sandboxed kernel and a learner's function is a stand-in that calls
+it there. Nothing here depends on which.
 
 Examples
 --------
@@ -33,16 +35,13 @@ import copy
 import math
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MIME_TYPE", "RESULTS", "CheckResult", "Exercise", "exercise"]
-
-#: Media type of the machine-readable copy of a check's outcome, read by the grader.
-MIME_TYPE = "application/vnd.klutils.homework+json"
+__all__ = ["RESULTS", "CheckResult", "Exercise", "exercise"]
 
 #: Longest message shown, in characters (messages are one line).
 MAX_MESSAGE = 300
@@ -152,19 +151,9 @@ def _same(got: Any, want: Any, rtol: float, atol: float) -> bool:
 
 
 def _report(result: CheckResult) -> None:
-    """Record ``result`` and show its line (with a machine-readable copy inside a kernel)."""
+    """Record ``result`` and print its line."""
     RESULTS.append(result)
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipywidgets
-        shell = None
-    if shell is None:
-        print(result.line())
-        return
-    from IPython.display import display
-
-    display({"text/plain": result.line(), MIME_TYPE: asdict(result)}, raw=True)
+    print(result.line())
 
 
 class Exercise:
@@ -279,6 +268,46 @@ class Exercise:
             close = abs(x - want) <= atol + rtol * abs(want)
         if not close:
             raise _CheckFailed(f"`{name}` is not the right value"
+                               + (f": {message}" if message else ""))
+
+    def integer(self, value: Any, expected: int | None = None, *, name: str = "your answer",
+                minimum: int | None = None, message: str | None = None) -> None:
+        """Check that ``value`` is a whole number (a count), and equals ``expected`` if given.
+
+        An ``int`` or numpy integer counts, and so does a float with no fractional part (such
+        as ``279.0``, from a formula); ``True``/``False``, ``"279"`` or ``279.5`` do not.
+
+        Parameters
+        ----------
+        value : object
+            The learner's answer.
+        expected : int, optional
+            The right count (only in hidden checks). Compared exactly.
+        name : str
+            The variable's name, used in messages.
+        minimum : int, optional
+            The smallest count that makes sense (e.g. ``1`` for a number of flips).
+        message : str, optional
+            Shown when the value is wrong (a hint, never the answer).
+
+        Examples
+        --------
+        >>> with exercise("demo-ex9") as ex:
+        ...     ex.integer(279.0, 279, name="flips")
+        ✔ demo-ex9: passed
+        >>> with exercise("demo-ex9") as ex:
+        ...     ex.integer(278.6, name="flips")
+        ✘ demo-ex9: `flips` should be a whole number; it is 278.6
+        """
+        self.answered(value, name)
+        x = _as_real(value, name)
+        if not math.isfinite(x) or x != math.floor(x):
+            raise _CheckFailed(f"`{name}` should be a whole number; it is {_short(value, 30)}")
+        count = int(x)
+        if minimum is not None and count < minimum:
+            raise _CheckFailed(f"`{name}` should be at least {minimum}; it is {count}")
+        if expected is not None and count != int(expected):
+            raise _CheckFailed(f"`{name}` is not the right count"
                                + (f": {message}" if message else ""))
 
     def choice(self, value: Any, options: Sequence[str], expected: str | None = None, *,

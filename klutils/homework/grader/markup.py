@@ -12,7 +12,10 @@ The chapter notebook is the master. Its markup (all of it invisible in the book)
 * check cells are code cells tagged ``remove-cell`` (hidden in the book) and ``public-check``
   (kept in the learner's notebook) or ``hidden-check`` (only run by the grader), with cell
   metadata ``{"homework": {"exercise": "<label>", "points": <number>}}``. They call
-  :func:`klutils.homework.exercise`.
+  :func:`klutils.homework.exercise`. The grader runs them outside the learner's Python, with
+  only the answers they name taken out of the learner's notebook: a check may read a
+  notebook variable only if one of its ``ex.<method>(..., name="...")`` calls names it
+  (:func:`answers_of`).
 
 Examples
 --------
@@ -27,7 +30,9 @@ def f(x):
 from __future__ import annotations
 
 import ast
+import builtins
 import re
+import symtable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from numbers import Real
@@ -42,6 +47,7 @@ __all__ = [
     "Check",
     "Directive",
     "HomeworkFormatError",
+    "answers_of",
     "chapter_of",
     "check_of",
     "find_checks",
@@ -87,6 +93,8 @@ class Check:
         The cell's code.
     cell_id : str
         The cell's id in the master notebook.
+    answers : tuple of str
+        The notebook variables it reads (see :func:`answers_of`).
     """
 
     exercise: str
@@ -94,6 +102,7 @@ class Check:
     visibility: str
     source: str
     cell_id: str
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,9 +182,87 @@ def check_of(cell: Any, where: str = "a check cell") -> Check:
     points = meta.get("points")
     if isinstance(points, bool) or not isinstance(points, Real) or not points >= 0:
         raise HomeworkFormatError(f"{where}: points must be a number >= 0, not {points!r}")
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(source)
+    try:
+        answers = answers_of(source)
+    except HomeworkFormatError as error:
+        raise HomeworkFormatError(f"{where}: {error}") from None
     return Check(exercise=meta["exercise"], points=float(points),
                  visibility="public" if PUBLIC_TAG in tags else "hidden",
-                 source=cell.get("source", ""), cell_id=str(cell.get("id", "")))
+                 source=source, cell_id=str(cell.get("id", "")), answers=answers)
+
+
+#: The check methods whose ``name=`` declares the answer a check reads.
+ANSWER_METHODS = ("number", "integer", "choice", "function", "answered")
+
+
+def _free_names(table: symtable.SymbolTable, top: bool, bound: set[str]) -> set[str]:
+    names = set()
+    for symbol in table.get_symbols():
+        if top:
+            if symbol.is_referenced() and symbol.get_name() not in bound:
+                names.add(symbol.get_name())
+        elif symbol.is_referenced() and symbol.is_global() and symbol.get_name() not in bound:
+            names.add(symbol.get_name())
+    for child in table.get_children():
+        names |= _free_names(child, False, bound)
+    return names
+
+
+def answers_of(source: str) -> tuple[str, ...]:
+    """The notebook variables a check cell reads, each declared by a check's ``name=``.
+
+    A check cell runs outside the learner's Python, in a namespace holding only the answers it
+    reads. Those are the names it uses without defining them (by assignment, import, ``def``,
+    ``for``, ``with ... as``) that are not Python builtins; each must be the ``name=`` (a
+    string literal) of one of its ``ex.number``, ``ex.integer``, ``ex.choice``,
+    ``ex.function`` or ``ex.answered`` calls, so that a check never reads a notebook variable
+    that is not an answer (which a learner could have redefined).
+
+    Raises
+    ------
+    HomeworkFormatError
+        If the cell is not valid Python, or reads a name it does not declare.
+
+    Examples
+    --------
+    >>> answers_of("import numpy as np\\nfrom klutils.homework import exercise\\n"
+    ...            "with exercise('e') as ex:\\n    ex.number(kl, np.log(2), name='kl')\\n"
+    ...            "    ex.expect(kl > 0, 'positive')")
+    ('kl',)
+    >>> answers_of("from klutils.homework import exercise\\nwith exercise('e') as ex:\\n"
+    ...            "    ex.number(kl, kl_divergence(P, Q), name='kl')")
+    Traceback (most recent call last):
+    ...
+    klutils.homework.grader.markup.HomeworkFormatError: the check reads `P`, `Q`, `kl_divergence`, which it neither defines (import or assign them in the cell) nor declares as answers (name="..." of an ex.number/integer/choice/function call)
+    """  # noqa: E501
+    try:
+        tree = ast.parse(source)
+        table = symtable.symtable(source, "<check>", "exec")
+    except SyntaxError as error:
+        raise HomeworkFormatError(f"the check is not valid Python: {error.msg}, line "
+                                  f"{error.lineno}") from None
+    bound = {symbol.get_name() for symbol in table.get_symbols()
+             if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()}
+    used = _free_names(table, True, bound) - set(dir(builtins))
+    declared = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ANSWER_METHODS:
+            for keyword in node.keywords:
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant) \
+                        and isinstance(keyword.value.value, str):
+                    declared.add(keyword.value.value)
+    undeclared = sorted(used - declared)
+    if undeclared:
+        listed = ", ".join(f"`{name}`" for name in undeclared)
+        raise HomeworkFormatError(
+            f"the check reads {listed}, which it neither defines (import or assign them in the "
+            'cell) nor declares as answers (name="..." of an ex.number/integer/choice/function '
+            "call)")
+    return tuple(sorted(used))
 
 
 def find_checks(notebook: Any) -> list[Check]:

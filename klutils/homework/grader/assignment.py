@@ -1,6 +1,6 @@
 """``make homework``: a learner's notebook and the grader's checks from every chapter notebook.
 
-For a chapter notebook with homework metadata (see :mod:`klutils.homework.markup`),
+For a chapter notebook with homework metadata (see :mod:`klutils.homework.grader.markup`),
 :func:`make_assignment` builds
 
 * the **student notebook**: the chapter as the book shows it (cells tagged ``remove-cell`` left
@@ -16,6 +16,7 @@ Examples
 >>> import nbformat
 >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 >>> def check(kind, code):
+...     code = "from klutils.homework import exercise\\n" + code
 ...     return new_code_cell(code, metadata={"tags": ["remove-cell", f"{kind}-check"],
 ...                          "homework": {"exercise": "demo-ex1", "points": 1}})
 >>> master = new_notebook(metadata={"homework": {"chapter": "demo"}}, cells=[
@@ -25,11 +26,11 @@ Examples
 ...     new_markdown_cell("```{solution-start} demo-ex1\\n:class: dropdown\\n```\\nEasy."),
 ...     new_code_cell("answer = 2 * 21  # SOLUTION", metadata={"tags": ["solution"]}),
 ...     check("public", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, name='answer')"),
-...     check("hidden", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, 42)"),
+...     check("hidden", "with exercise('demo-ex1') as ex:\\n    ex.number(answer, 42, name='answer')"),
 ...     new_markdown_cell("```{solution-end}\\n```")])
 >>> assignment = make_assignment(master, source="demo.ipynb")
 >>> [cell.source.splitlines()[0] for cell in assignment.student.cells[1:]]
-['# Demo', '### Exercise demo-ex1 (2 points, checked automatically)', '**Your answer.** Replace each `...` below with your answer, run the cell, then run the check cell under it.', 'answer = ...', "with exercise('demo-ex1') as ex:"]
+['# Demo', '### Exercise demo-ex1 (2 points, checked automatically)', '**Your answer.** Replace each `...` below with your answer, run the cell, then run the check cell under it.', 'answer = ...', 'from klutils.homework import exercise']
 >>> assignment.autograder["possible"], len(assignment.autograder["checks"])
 (2.0, 2)
 """  # noqa: E501
@@ -40,7 +41,6 @@ import ast
 import copy
 import json
 import re
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from klutils.homework.markup import (
+from klutils.homework.grader.markup import (
     META_KEY,
     PUBLIC_TAG,
     REMOVE_TAG,
@@ -67,7 +67,9 @@ from klutils.homework.markup import (
 __all__ = ["AUTOGRADER_FORMAT", "Assignment", "assign", "format_points", "make_assignment"]
 
 #: Version of the autograder JSON written by :func:`make_assignment`.
-AUTOGRADER_FORMAT = 1
+AUTOGRADER_FORMAT = 2
+#: File names (without the suffix) that :func:`assign` may replace or remove: a chapter's.
+_CHAPTER_FILE = re.compile(r"\d\d_[a-z0-9_]+")
 
 
 @dataclass
@@ -286,7 +288,8 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
     """Write ``out/student/<chapter>.ipynb`` and ``out/autograder/<chapter>.json`` for every
     chapter notebook in ``chapters`` that carries homework metadata.
 
-    The two output folders are emptied first, so they hold exactly the current chapters.
+    Files an earlier run wrote there for chapters (named like ``01_intuition``) are removed
+    first, so the two folders hold the current chapters; nothing else in them is touched.
 
     Returns
     -------
@@ -303,10 +306,12 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
     Examples
     --------
     >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
+    >>> scratch = tempfile.TemporaryDirectory()
+    >>> folder = Path(scratch.name)
     >>> nbformat.write(nbformat.v4.new_notebook(), folder / "plain.ipynb")
     >>> assign(folder, folder / "out")
     ([], ['plain.ipynb'])
+    >>> scratch.cleanup()
     """
     chapters, out = Path(chapters), Path(out)
     if not chapters.is_dir():
@@ -323,9 +328,13 @@ def assign(chapters: Path | str, out: Path | str) -> tuple[list[Assignment], lis
             raise HomeworkFormatError(f"{path.name}: metadata says chapter {chapter!r}, but "
                                       f"the chapter id must be the file name {path.stem!r}")
         made.append(make_assignment(master, source=f"{chapters.name}/{path.name}"))
-    for sub in ("student", "autograder"):
-        shutil.rmtree(out / sub, ignore_errors=True)
-        (out / sub).mkdir(parents=True)
+    for sub, suffix in (("student", ".ipynb"), ("autograder", ".json")):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+        # Only what an earlier run wrote is removed (a chapter renamed since): files named like a
+        # chapter, never a folder or anything else the instructor keeps there.
+        for old in (out / sub).glob(f"*{suffix}"):
+            if _CHAPTER_FILE.fullmatch(old.stem) and old.is_file() and not old.is_symlink():
+                old.unlink()
     for assignment in made:
         nbformat.write(assignment.student, out / "student" / f"{assignment.chapter}.ipynb")
         (out / "autograder" / f"{assignment.chapter}.json").write_text(
