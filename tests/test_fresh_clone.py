@@ -114,6 +114,15 @@ def serve_lab(line: str, cwd: Path, env: dict[str, str], log: Path) -> float:
 def test_the_readme_commands_work_from_a_fresh_clone(tmp_path):
     home, clone = tmp_path / "home", tmp_path / "kl-course"
     home.mkdir()
+    try:
+        run_the_readme_commands(tmp_path, home, clone)
+    finally:  # pytest keeps the last runs' folders: not 800 MB of .venv and pip cache each
+        shutil.rmtree(clone, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_the_readme_commands(tmp_path: Path, home: Path, clone: Path) -> None:
+    """The test's steps, in ``tmp_path``: the clone in ``clone``, HOME in ``home``."""
     env = clean_environment(home)
     python3 = shutil.which("python3", path=env["PATH"])
     if python3 is None:
