@@ -18,64 +18,47 @@ help: ## list the targets
 
 venv: $(STAMP) ## create .venv from requirements.txt (every target does this first)
 
-# (Re)install when .venv is missing or older than requirements.txt / pyproject.toml.
+# Every target but sandbox, homework and grade is one line of tasks.py, which runs the same steps
+# without make (Windows too; standard library only): `python tasks.py --help`. tasks.py (re)installs
+# .venv when it is missing or older than requirements.txt / pyproject.toml, as this rule says.
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@touch $(STAMP)
+	$(PYTHON) tasks.py venv
 
 # Notebooks are executed two at a time into the build's cache first (again when klutils changed);
 # the build then finds them executed. See _ext/execute_notebooks.py.
-book: $(STAMP) ## build the website into _build/html (every notebook runs; warnings fail)
-	$(BIN)/python _ext/execute_notebooks.py
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
-	@echo "The website: $(CURDIR)/_build/html/index.html"
+book: ## build the website into _build/html (every notebook runs; warnings fail)
+	$(PYTHON) tasks.py book
 
-lint: $(STAMP) ## ruff
-	$(BIN)/ruff check .
+lint: ## ruff
+	$(PYTHON) tasks.py lint
 
 # Never builds the book: the site, browser and slow tests are deselected (tests/conftest.py
 # marks every test that uses the site or the grading fixtures).
-unit: $(STAMP) ## unit, property and doc tests (no book, no browser, no grading; ~1 min)
-	$(BIN)/python -m pytest tests klutils --doctest-modules -m "not site and not browser and not slow"
+unit: ## unit, property and doc tests (no book, no browser, no grading; ~1 min)
+	$(PYTHON) tasks.py unit
 
-check: lint unit ## lint + unit: the quick check before a commit
+check: ## lint + unit: the quick check before a commit
+	$(PYTHON) tasks.py check
 
-notebooks: $(STAMP) ## run every chapter top to bottom (nbval)
-	$(BIN)/python -m pytest --nbval-lax chapters
+notebooks: ## run every chapter top to bottom (nbval)
+	$(PYTHON) tasks.py notebooks
 
 # The book is built first: the site tests in tests/test_site.py read _build/html. Unlike
 # `make unit`, this runs every test (site, browser and slow ones too), then every notebook.
-test: lint book browser sandbox ## everything: lint, the strict book build, all tests, every notebook
-	$(BIN)/python -m pytest tests klutils --doctest-modules
-	$(BIN)/python -m pytest --nbval-lax chapters
+test: ## everything: lint, the strict book build, all tests, every notebook
+	$(PYTHON) tasks.py test
 
 # What the browser tests drive: Debian's chromium and chromedriver, installed only when missing
-# and only where apt-get can (as root), and axe-core from npm (the accessibility rules), into
-# _build/npm. Where one is missing, the tests that need it are skipped and say why.
-AXE_CORE_VERSION := 4.14.1
-AXE_CORE := _build/npm/node_modules/axe-core/axe.min.js
+# and only where apt-get can (as root), and axe-core 4.14.1 from npm (the accessibility rules),
+# into _build/npm. Where one is missing, the tests that need it are skipped and say why.
+browser:
+	$(PYTHON) tasks.py browser
 
-browser: $(AXE_CORE)
-	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
-	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	    apt-get update -qq >/dev/null 2>&1 && \
-	    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 && \
-	    echo "installed chromium and chromium-driver"; } || \
-	  echo "note: chromium or chromedriver is not available; the browser tests will be skipped"
+lab: ## JupyterLab on the chapters
+	$(PYTHON) tasks.py lab
 
-$(AXE_CORE):
-	@command -v npm >/dev/null 2>&1 && \
-	  npm install --silent --no-save --no-audit --no-fund --prefix _build/npm \
-	    axe-core@$(AXE_CORE_VERSION) >/dev/null 2>&1 && echo "installed axe-core $(AXE_CORE_VERSION)" || \
-	  echo "note: npm could not install axe-core; the accessibility test will be skipped"
-
-lab: $(STAMP) ## JupyterLab on the chapters
-	$(BIN)/jupyter lab chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
-
-bench: $(STAMP) ## klutils speed against scipy, printed as ratios
-	$(BIN)/python -m klutils.bench
+bench: ## klutils speed against scipy, printed as ratios
+	$(PYTHON) tasks.py bench
 
 # The grading sandbox: Debian's bubblewrap, installed only when missing and only where apt-get can
 # (as root); elsewhere `make grade` says so and refuses unless UNSAFE=1, and the sandbox tests are
@@ -102,8 +85,7 @@ grade: homework sandbox
 		$(if $(filter 1 yes true,$(UNSAFE)),--unsafe) --autograder _build/homework/autograder
 
 clean: ## remove build output (keeps .venv)
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	$(PYTHON) tasks.py clean
 
-distclean: clean ## remove build output and .venv
-	rm -rf $(VENV)
+distclean: ## remove build output and .venv
+	$(PYTHON) tasks.py distclean

@@ -387,6 +387,8 @@ def test_the_pythons_next_to_the_supported_ones_cannot_install():
             f"requirements.txt installs on Python {python} too: add it to pyproject.toml's "
             "classifiers and requires-python, environment.yml and the README")
         assert "No matching distribution found" in result.errors()
+        # What the README says: "the pinned numpy has no build for them".
+        assert "No matching distribution found for numpy==" in result.errors(), result.errors()
 
 
 @pytest.mark.slow
