@@ -43,9 +43,9 @@ check: ## lint + unit: the quick check before a commit
 notebooks: ## run every chapter top to bottom (nbval)
 	$(PYTHON) tasks.py notebooks
 
-# The book is built first: the site tests in tests/test_site.py read _build/html. Unlike
-# `make unit`, this runs every test (site, browser and slow ones too), then every notebook.
-test: ## everything: lint, the strict book build, all tests, every notebook
+# The book is built first (every notebook runs in it): the site tests read _build/html. Unlike
+# `make unit`, this runs every test (site, browser and slow ones too), on two processes.
+test: ## everything: lint, the strict book build (every notebook), all tests
 	$(PYTHON) tasks.py test
 
 # What the browser tests drive: Debian's chromium and chromedriver, installed only when missing

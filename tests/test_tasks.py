@@ -201,12 +201,11 @@ def test_homework_and_grade_run_what_make_runs(arguments, variables):
     assert made and ran == made, "update tasks.py's homework/grade to the Makefile's recipe"
 
 
-def test_test_runs_lint_book_browser_then_every_test_and_notebook():
+def test_test_runs_lint_book_browser_then_every_test():
     commands = dry_run("test")
     assert commands[0].endswith("ruff check .")
     assert [c for c in commands if "pytest" in c] == [
-        ".venv/bin/python -m pytest tests klutils --doctest-modules",
-        ".venv/bin/python -m pytest --nbval-lax chapters"]
+        ".venv/bin/python -m pytest tests klutils --doctest-modules -n 2 --dist loadfile"]
     build = next(i for i, c in enumerate(commands) if "jupyter-book build" in c)
     assert "execute_notebooks.py" in commands[build - 1]
     assert build < next(i for i, c in enumerate(commands) if "pytest" in c)
