@@ -15,11 +15,15 @@
   name that does not contain the visible words (axe: label-content-name-mismatch, serious), so
   a speech-input user saying "show code cell source" could not reach it. The toggle is written
   here without that label.
+* Jupyter Book's root ``index.html`` is a bare redirect to the first page. Without an icon link a
+  browser asks for ``/favicon.ico``, which the site does not have (a 404 in the console): the
+  redirect gets the site's icon.
 """
 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 #: Addresses that are not a published repository: left empty, or the old placeholder.
@@ -86,8 +90,22 @@ def hidden_cell_toggle(app, config) -> None:
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
 
 
+REDIRECT_ICON = '<link rel="icon" href="_static/favicon.svg" type="image/svg+xml" />\n'
+
+
+def icon_on_the_redirect(app, exception) -> None:
+    """Give the root redirect page the site's icon (see the module docstring)."""
+    page = Path(app.outdir) / "index.html"
+    if exception is not None or app.builder.format != "html" or not page.is_file():
+        return
+    text = page.read_text(encoding="utf-8")
+    if 'http-equiv="Refresh"' in text and 'rel="icon"' not in text:
+        page.write_text(REDIRECT_ICON + text, encoding="utf-8")
+
+
 def setup(app):
     app.connect("config-inited", repository_buttons)
     app.connect("config-inited", hidden_cell_toggle)
+    app.connect("build-finished", icon_on_the_redirect, priority=900)
     app.connect("html-page-context", tidy_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -155,6 +155,13 @@ def test_hidden_cell_toggles_are_named_by_their_visible_text(site):
     assert not labelled, labelled
 
 
+def test_every_page_names_its_icon(site):
+    """Without a rel="icon" link a browser asks for /favicon.ico, which the site does not have."""
+    missing = [page.relative_to(site).as_posix() for page in pages(site)
+               if 'rel="icon"' not in page.read_text(encoding="utf-8")]
+    assert not missing, missing
+
+
 def test_every_image_a_page_shows_is_in_the_site(site):
     missing = [f"{page.relative_to(site)}: {url}" for page in pages(site)
                for url in _parse(page).urls
