@@ -46,6 +46,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from klutils.plots import FIGSIZE, use_course_style
@@ -438,10 +439,8 @@ class InteractiveFigure(widgets.VBox):
             FigureCanvasAgg(figure)
         self.figure = self._constrained
         self._positions: list | None = None
-        if layout == "fixed":  # the constrained layout of the starting setting, kept
-            _, axes = self._paint(self._constrained, {spec.name: spec.default
-                                                      for spec in self.specs})
-            self._positions = [ax.get_position().frozen() for ax in axes]
+        if layout == "fixed":
+            self._positions = self._common_layout()
         self.controls = {spec.name: self._control(spec) for spec in self.specs}
         self.readout = widgets.HTML()
         self.output = widgets.Output()
@@ -452,6 +451,35 @@ class InteractiveFigure(widgets.VBox):
         super().__init__([widgets.HBox([widgets.VBox(list(self.controls.values())),
                                         self.readout]), self.output])
         self._redraw()
+
+    def _layout_sample(self) -> list[Values]:
+        """The settings the fixed layout must fit: the start, each slider at its two ends (the
+        others as they settle) and each choice at every option."""
+        start = {spec.name: spec.default for spec in self.specs}
+        sample = [start]
+        for spec in self.specs:
+            ends = (spec.values[0], spec.values[-1]) if isinstance(spec, Slider) else spec.values
+            for value in ends:
+                setting = self.settle({**start, spec.name: value}, spec.name)
+                if setting not in sample:
+                    sample.append(setting)
+        return sample
+
+    def _common_layout(self) -> list:
+        """Axes positions inside every constrained layout of :meth:`_layout_sample`.
+
+        Each axes gets the largest box that lies inside its box of every sampled setting, so
+        labels and ticks that fit any of them fit all, and far fewer settings are laid out
+        again: chapter 4's widget 0 of 231 (50 with the start's layout alone), chapter 10's 10 of
+        125 (60).
+        """
+        boxes = []
+        for setting in self._layout_sample():
+            _, axes = self._paint(self._constrained, setting)
+            boxes.append([ax.get_position() for ax in axes])
+        return [Bbox.from_extents(max(b[i].x0 for b in boxes), max(b[i].y0 for b in boxes),
+                                  min(b[i].x1 for b in boxes), min(b[i].y1 for b in boxes))
+                for i in range(len(boxes[0]))]
 
     @staticmethod
     def _control(spec: Control) -> widgets.Widget:
@@ -669,11 +697,12 @@ def interactive_figure(draw: Callable[..., object], readout: Callable[..., str],
     caption : str, optional
         A short name for the figure, used by the default alt text.
     layout : {"fixed", "constrained"}, optional
-        ``"fixed"`` (default) lays the figure out once, with matplotlib's constrained layout at
-        the starting setting, and keeps those axes positions for every setting: about a quarter
-        faster to draw, and the axes do not jump as a control moves. A setting whose labels or
-        legend would reach the edge of the image is laid out again on its own. ``"constrained"``
-        lays out every setting anew.
+        ``"fixed"`` (default) lays the figure out once and keeps those axes positions for every
+        setting: about a quarter faster to draw, and the axes do not jump as a control moves.
+        The positions fit matplotlib's constrained layout of the starting setting, of each
+        slider at either end and of each choice's options. A setting whose labels or legend
+        would still reach the edge of the image is laid out again on its own.
+        ``"constrained"`` lays out every setting anew.
 
     Returns
     -------
@@ -688,7 +717,8 @@ def interactive_figure(draw: Callable[..., object], readout: Callable[..., str],
         If the controls are not :class:`Slider` or :class:`Choice` with different names, a
         default is not a stop, the defaults do not satisfy ``constrain``, ``panels`` is not a
         pair of positive integers, or ``layout`` is not one of :data:`LAYOUTS`. Errors raised by
-        ``draw`` or ``readout`` at the default setting propagate.
+        ``draw`` or ``readout`` at the default setting (and by ``draw`` at the settings the
+        fixed layout samples) propagate.
 
     Examples
     --------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import warnings
 from itertools import product
 
 import ipywidgets
@@ -460,3 +461,88 @@ def test_displayed_during_the_book_build_the_widget_becomes_static_html(tmp_path
     assert 'class="kl-widget"' in bundle["text/html"]
     assert bundle["text/plain"] == "InteractiveFigure('A line', mu=0.5, side='right')"
     assert len(list(tmp_path.iterdir())) == 1
+
+
+# Rendering on several processes, and the fixed layout ----------------------------------------
+
+
+def test_export_on_several_processes_writes_the_same_files(tmp_path):
+    widget = small_widget()
+    one = export(widget, tmp_path / "one", workers=1)
+    three = export(widget, tmp_path / "three", workers=3)
+    assert one == three  # same widget id, start, state, size and count
+    files = {p.name: p.read_bytes() for p in (tmp_path / "one" / one.widget_id).iterdir()}
+    assert files == {p.name: p.read_bytes()
+                     for p in (tmp_path / "three" / three.widget_id).iterdir()}
+    assert len(files) == 84  # and no worker left a record of warnings or errors behind
+
+
+SMALL_CONTROLS = [Slider("mu", 0, 2, default=0.5), Choice("side", ["right", "left"])]
+
+
+def _draw_failing_at_the_end(ax, mu, side):
+    """Draws a line, and fails at mu = 2 on the left (a setting only a worker draws)."""
+    if mu == 2 and side == "left":
+        raise ZeroDivisionError("the drawing failed here")
+    draw_line(ax, mu, side)
+
+
+def test_a_worker_s_error_fails_the_export_and_leaves_nothing(tmp_path):
+    widget = interactive_figure(_draw_failing_at_the_end, lambda mu, side: "",
+                                SMALL_CONTROLS, figsize=(1.5, 1.0))
+    with pytest.raises(RuntimeError, match="(?s)worker process.*ZeroDivisionError: the drawing"):
+        export(widget, tmp_path, workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _draw_warning(ax, mu, side):
+    """Warns at every setting, the same warning."""
+    warnings.warn("drawn with a warning", UserWarning, stacklevel=1)
+    draw_line(ax, mu, side)
+
+
+def test_a_worker_s_warnings_are_issued_once_by_the_exporting_process(tmp_path):
+    widget = interactive_figure(_draw_warning, lambda mu, side: "",
+                                SMALL_CONTROLS, figsize=(1.5, 1.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export(widget, tmp_path, workers=3)
+    drawn = [w for w in caught if str(w.message) == "drawn with a warning"]
+    # 14 settings drawn here (42 on 3 processes), 1 for the widget drawn again at its setting,
+    # and the workers' 28 recorded warnings, all alike, come back once
+    assert len(drawn) == 14 + 1 + 1
+    assert all(w.category is UserWarning and w.filename == __file__ for w in drawn)
+    assert not list((tmp_path).rglob(".warnings-*"))
+
+
+@pytest.mark.parametrize("setting, message", [("0", "positive integer"), ("two", "positive"),
+                                              ("-1", "positive integer")])
+def test_the_number_of_render_processes_is_checked(monkeypatch, setting, message):
+    from klutils._widget_export import WORKERS_ENV, render_workers
+
+    monkeypatch.setenv(WORKERS_ENV, setting)
+    with pytest.raises(ValueError, match=message):
+        render_workers(400)
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        export(small_widget(), "unused", workers=0)
+
+
+def test_a_small_widget_is_rendered_by_one_process(monkeypatch):
+    from klutils._widget_export import WORKERS_ENV, render_workers
+
+    monkeypatch.setenv(WORKERS_ENV, "4")
+    assert [render_workers(n) for n in (10, 39, 40, 60, 400)] == [1, 1, 2, 3, 4]
+
+
+def test_the_fixed_layout_fits_both_ends_of_every_slider():
+    # the y tick labels at top = 1000 ("1000") are wider than at the start (top = 1: "0.2"): a
+    # layout taken at the start alone cut them off, so each such setting was drawn twice
+    widget = interactive_figure(lambda ax, top: ax.set_ylim(0, top), lambda top: "",
+                                [Slider("top", 1, 1000, default=1)], figsize=(3, 2))
+    start = Figure(figsize=(3, 2), layout="constrained")
+    start.subplots().set_ylim(0, 1)
+    start.canvas.draw()
+    assert widget._positions[0].x0 > start.axes[0].get_position().x0 + 0.02  # room for "1000"
+    for top in widget.specs[0].values:
+        widget.controls["top"].value = top
+    assert widget.relaid_out == 0 and widget.figure_layout == "fixed"
