@@ -606,6 +606,8 @@ class InteractiveFigure(widgets.VBox):
 
     def _paint(self, figure: Figure, values: Mapping[str, Any]) -> tuple[np.ndarray, list]:
         """Draw a setting on ``figure`` from scratch; return its RGB pixels and the axes."""
+        for ax in figure.axes:  # dropped whole: Figure.clear would first clear each one
+            figure.delaxes(ax)
         figure.clear()
         axes = figure.subplots(*self._panels)
         listed = list(np.ravel(axes))
