@@ -453,13 +453,12 @@ class InteractiveFigure(widgets.VBox):
         self._redraw()
 
     def _layout_sample(self) -> list[Values]:
-        """The settings the fixed layout must fit: the start, each slider at its two ends (the
-        others as they settle) and each choice at every option."""
+        """The settings the fixed layout must fit: the start, and each control at its first and
+        its last stop (the others as they settle)."""
         start = {spec.name: spec.default for spec in self.specs}
         sample = [start]
         for spec in self.specs:
-            ends = (spec.values[0], spec.values[-1]) if isinstance(spec, Slider) else spec.values
-            for value in ends:
+            for value in (spec.values[0], spec.values[-1]):
                 setting = self.settle({**start, spec.name: value}, spec.name)
                 if setting not in sample:
                     sample.append(setting)
@@ -701,8 +700,8 @@ def interactive_figure(draw: Callable[..., object], readout: Callable[..., str],
     layout : {"fixed", "constrained"}, optional
         ``"fixed"`` (default) lays the figure out once and keeps those axes positions for every
         setting: about a quarter faster to draw, and the axes do not jump as a control moves.
-        The positions fit matplotlib's constrained layout of the starting setting, of each
-        slider at either end and of each choice's options. A setting whose labels or legend
+        The positions fit matplotlib's constrained layout of the starting setting and of each
+        control at its first and its last stop. A setting whose labels or legend
         would still reach the edge of the image is laid out again on its own.
         ``"constrained"`` lays out every setting anew.
 
