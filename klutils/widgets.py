@@ -69,9 +69,9 @@ MIN_STOPS = 21
 #: The most settings one widget may reach: each is rendered once when the book is built.
 MAX_SETTINGS = 1000
 #: The most settings all the widgets of the website may reach together. Each costs about
-#: 0.15-0.25 s of CPU when the book is built, so this bounds the build time: 1,500 for the
-#: widgets of chapters 1-6, 9 and 10, and 450 for each of chapters 7 and 8. ``make book`` fails
-#: when the pages' widgets exceed it (``_ext/kl_widgets.py``).
+#: 0.05-0.11 s of CPU when the book is built, so this bounds the build time: 1,500 for the
+#: widgets of chapters 1-6, 9 and 10, and 450 for each of chapters 7 and 8 (the ten widgets
+#: reach 1,452). ``make book`` fails when the pages' widgets exceed it (``_ext/kl_widgets.py``).
 SITE_SETTINGS = 2400
 #: How a widget's figure is laid out (see :func:`interactive_figure`).
 LAYOUTS = ("fixed", "constrained")

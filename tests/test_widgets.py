@@ -502,8 +502,10 @@ def _draw_warning(ax, mu, side):
 
 
 def test_a_worker_s_warnings_are_issued_once_by_the_exporting_process(tmp_path):
-    widget = interactive_figure(_draw_warning, lambda mu, side: "",
-                                SMALL_CONTROLS, figsize=(1.5, 1.0))
+    with warnings.catch_warnings():  # the widget draws while it is made: not counted here
+        warnings.simplefilter("ignore")
+        widget = interactive_figure(_draw_warning, lambda mu, side: "",
+                                    SMALL_CONTROLS, figsize=(1.5, 1.0))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         export(widget, tmp_path, workers=3)
