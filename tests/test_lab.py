@@ -34,8 +34,12 @@ from sitekit import ROOT, SCREENSHOTS, chromium, needs_chromium
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 CHAPTER = ROOT / "chapters" / "01_intuition.ipynb"
-#: The other chapter whose widget runs in JupyterLab: a choice (the prior) and a slider (n).
-OTHER_CHAPTERS = ["09_applications_statistics.ipynb"]
+#: The other chapter whose widget runs in JupyterLab in every `make test`: a choice (the prior)
+#: and a slider (n). ``KL_LAB_CHAPTERS=all`` runs every chapter's widget (about 13 s each).
+OTHER_CHAPTERS = (sorted(path.name for path in (ROOT / "chapters").glob("[01][0-9]_*.ipynb")
+                         if path != CHAPTER)
+                  if os.environ.get("KL_LAB_CHAPTERS") == "all"
+                  else ["09_applications_statistics.ipynb"])
 CHAPTERS = [CHAPTER, *(ROOT / "chapters" / name for name in OTHER_CHAPTERS)]
 
 
