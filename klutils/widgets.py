@@ -476,9 +476,12 @@ class InteractiveFigure(widgets.VBox):
         for setting in self._layout_sample():
             _, axes = self._paint(self._constrained, setting)
             boxes.append([ax.get_position() for ax in axes])
-        return [Bbox.from_extents(max(b[i].x0 for b in boxes), max(b[i].y0 for b in boxes),
-                                  min(b[i].x1 for b in boxes), min(b[i].y1 for b in boxes))
-                for i in range(len(boxes[0]))]
+        common = [Bbox.from_extents(max(b[i].x0 for b in boxes), max(b[i].y0 for b in boxes),
+                                    min(b[i].x1 for b in boxes), min(b[i].y1 for b in boxes))
+                  for i in range(len(boxes[0]))]
+        if all(box.width > 0 and box.height > 0 for box in common):
+            return common
+        return boxes[0]  # the margins together leave no room: the start's layout, as it was
 
     @staticmethod
     def _control(spec: Control) -> widgets.Widget:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -542,9 +543,31 @@ def test_the_fixed_layout_fits_both_ends_of_every_slider():
     widget = interactive_figure(lambda ax, top: ax.set_ylim(0, top), lambda top: "",
                                 [Slider("top", 1, 1000, default=1)], figsize=(3, 2))
     start = Figure(figsize=(3, 2), layout="constrained")
+    FigureCanvasAgg(start)
     start.subplots().set_ylim(0, 1)
     start.canvas.draw()
     assert widget._positions[0].x0 > start.axes[0].get_position().x0 + 0.02  # room for "1000"
     for top in widget.specs[0].values:
         widget.controls["top"].value = top
     assert widget.relaid_out == 0 and widget.figure_layout == "fixed"
+
+
+def _draw_label_on_either_side(ax, side):
+    """A tall y label on the left at side = 0, on the right at side = 1, none between."""
+    if side in (0, 1):
+        ax.yaxis.set_label_position("left" if side == 0 else "right")
+        ax.set_ylabel("\n".join(["l"] * 4), fontsize=16)
+
+
+def test_the_fixed_layout_keeps_the_start_s_when_the_ends_leave_no_room_together():
+    # each end's layout fits on its own, but a box inside both would have no width
+    widget = interactive_figure(_draw_label_on_either_side, lambda side: "",
+                                [Slider("side", 0, 1, default=0.5)], figsize=(2, 2))
+    start = Figure(figsize=(2, 2), layout="constrained")
+    FigureCanvasAgg(start)
+    start.subplots()
+    start.canvas.draw()
+    assert np.allclose(widget._positions[0].bounds, start.axes[0].get_position().bounds)
+    for side in (0.0, 1.0):  # an end the start's layout cannot hold is laid out on its own
+        widget.controls["side"].value = side
+    assert widget.relaid_out >= 1
