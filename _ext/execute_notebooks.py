@@ -38,6 +38,7 @@ FINGERPRINT = CACHE / "klutils.sha256"
 #: changed, nothing needs executing and jupyter-cache (slow to import) is not even loaded.
 DONE = CACHE / "executed.sha256"
 STATES_ENV = "KL_WIDGET_STATES"
+WORKERS_ENV = "KL_WIDGET_WORKERS"
 WIDGET_ID = re.compile(r'data-kl-widget=\\?"([0-9a-f]{16})')
 
 
@@ -66,6 +67,18 @@ def book_notebooks(root: Path = ROOT) -> list[Path]:
     return [root / f"{name}.ipynb" for name in files if (root / f"{name}.ipynb").is_file()]
 
 
+def widget_workers(cpus: int, notebooks: int) -> int:
+    """Processes each notebook's widget may draw with (``KL_WIDGET_WORKERS``).
+
+    jupyter-cache runs one notebook per CPU at a time; with each drawing on up to ``cpus``
+    forked copies, a machine of 8 CPUs would hold 32 kernels' worth of memory. At most twice as
+    many drawing processes as CPUs in all: 2 per notebook on 2 CPUs (the last notebook then
+    still uses both), 2 on 8 CPUs, 1 on one CPU.
+    """
+    running = max(1, min(cpus, notebooks))
+    return max(1, min(4, cpus, 2 * cpus // running))
+
+
 def main() -> int:
     store = Path(os.environ.setdefault(STATES_ENV, str(BUILD / "widget-states")))
     fingerprint = klutils_fingerprint()
@@ -91,6 +104,7 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config.get("execute", {}).get("timeout", 300))
     cache = get_cache(str(CACHE))
+    os.environ.setdefault(WORKERS_ENV, str(widget_workers(os.cpu_count() or 1, len(notebooks))))
     for notebook in notebooks:
         cache.add_nb_to_project(str(notebook))
     logger = logging.getLogger("execute_notebooks")

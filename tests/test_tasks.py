@@ -212,6 +212,14 @@ def test_test_runs_lint_book_browser_then_every_test():
     assert "--warningiserror" in commands[build]
 
 
+@pytest.mark.parametrize("cpus, notebooks, workers", [
+    (2, 10, 2), (1, 10, 1), (4, 10, 2), (8, 10, 2), (16, 10, 3), (2, 1, 2), (8, 1, 4)])
+def test_the_widgets_draw_on_at_most_twice_as_many_processes_as_cpus(cpus, notebooks, workers):
+    execute = load("execute_notebooks", ROOT / "_ext" / "execute_notebooks.py")
+    assert execute.widget_workers(cpus, notebooks) == workers
+    assert workers * min(cpus, notebooks) <= max(2 * cpus, workers)
+
+
 def test_unit_and_notebooks_take_paths():
     assert dry_run("unit", "tests/test_series.py")[-1] == (
         ".venv/bin/python -m pytest tests/test_series.py --doctest-modules "
