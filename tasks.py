@@ -254,10 +254,11 @@ def task_test(run: Runner, arguments: list[str]) -> None:
     task_browser(run, [])
     task_sandbox(run, [])
     # Two processes, each taking whole test files, so a file's fixtures (the book, the graded
-    # homework, a JupyterLab server) are made once. Every notebook has already run in the
-    # strict book build; `notebooks` (nbval) runs them again on their own, for a maintainer.
+    # homework, a JupyterLab server) are made once; the longest files first (tests/conftest.py).
+    # Every notebook has already run in the strict book build; `notebooks` (nbval) runs them
+    # again on their own, for a maintainer.
     run.run(run.python, "-m", "pytest", "tests", "klutils", "--doctest-modules",
-            "-n", "2", "--dist", "loadfile")
+            "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder")
 
 
 def task_browser(run: Runner, arguments: list[str]) -> None:

@@ -19,6 +19,14 @@ import pytest
 
 #: Fixture name -> the marker every test using it gets.
 MARKER_OF_FIXTURE = {"site": "site", "graded": "slow"}
+#: The test files that take longest in ``make test``, longest first (seconds measured in a
+#: fresh-clone make test: about 155, 110, 105, 60, 40 and 25). ``make test`` runs the files on
+#: two processes, each file whole on the next free one (pytest-xdist's ``--dist loadfile
+#: --no-loadscope-reorder``), in this order: the long ones first, the many short ones filling
+#: in at the end. By default pytest-xdist would start with the files of the most tests, and these
+#: few-test files came last, one process working alone for a minute or more.
+LONGEST_FILES = ("test_homework.py", "test_browser.py", "test_platforms.py",
+                 "test_fresh_clone.py", "test_lab.py", "test_site.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,6 +35,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             marker = MARKER_OF_FIXTURE.get(fixture)
             if marker is not None:
                 item.add_marker(getattr(pytest.mark, marker))
+    rank = {name: position for position, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
 def png_of(widget) -> bytes:

@@ -205,7 +205,8 @@ def test_test_runs_lint_book_browser_then_every_test():
     commands = dry_run("test")
     assert commands[0].endswith("ruff check .")
     assert [c for c in commands if "pytest" in c] == [
-        ".venv/bin/python -m pytest tests klutils --doctest-modules -n 2 --dist loadfile"]
+        ".venv/bin/python -m pytest tests klutils --doctest-modules -n 2 --dist loadfile "
+        "--no-loadscope-reorder"]
     build = next(i for i, c in enumerate(commands) if "jupyter-book build" in c)
     assert "execute_notebooks.py" in commands[build - 1]
     assert build < next(i for i, c in enumerate(commands) if "pytest" in c)
