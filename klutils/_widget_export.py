@@ -194,7 +194,12 @@ def _render_shared(widget: InteractiveFigure, graph: dict, keys: list, work: Pat
     children: dict[int, int] = {}
     try:
         for number, share in enumerate(shares[1:], start=1):
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns that a kernel's threads may hold locks the child needs:
+                # the child only draws (in this thread's matplotlib) and writes its own files.
+                warnings.filterwarnings("ignore", r"This process .* is multi-threaded",
+                                        DeprecationWarning)
+                pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 _child(widget, graph, share, work, number)
             children[pid] = number
