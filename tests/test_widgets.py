@@ -84,10 +84,10 @@ def draw_line(ax, mu, side):
     ax.axvline(mu if side == "right" else -mu)
 
 
-def small_widget(**options) -> InteractiveFigure:
-    """A cheap widget: one slider and a choice, a tiny figure."""
+def small_widget(draw=None, **options) -> InteractiveFigure:
+    """A cheap widget: one slider and a choice, a tiny figure (drawn by ``draw_line``)."""
     return interactive_figure(
-        draw_line,
+        draw or draw_line,
         lambda mu, side: f"<b>μ = {mu:+.2f}</b> on the {side}",
         [Slider("mu", 0, 2, default=0.5, label="mean μ"), Choice("side", ["right", "left"])],
         figsize=(1.5, 1.0), caption="A line", **options)
@@ -478,9 +478,6 @@ def test_export_on_several_processes_writes_the_same_files(tmp_path):
     assert len(files) == 84  # and no worker left a record of warnings or errors behind
 
 
-SMALL_CONTROLS = [Slider("mu", 0, 2, default=0.5), Choice("side", ["right", "left"])]
-
-
 def _draw_failing_at_the_end(ax, mu, side):
     """Draws a line, and fails at mu = 2 on the left (a setting only a worker draws)."""
     if mu == 2 and side == "left":
@@ -489,8 +486,7 @@ def _draw_failing_at_the_end(ax, mu, side):
 
 
 def test_a_worker_s_error_fails_the_export_and_leaves_nothing(tmp_path):
-    widget = interactive_figure(_draw_failing_at_the_end, lambda mu, side: "",
-                                SMALL_CONTROLS, figsize=(1.5, 1.0))
+    widget = small_widget(_draw_failing_at_the_end)
     with pytest.raises(RuntimeError, match="(?s)worker process.*ZeroDivisionError: the drawing"):
         export(widget, tmp_path, workers=2)
     assert list(tmp_path.iterdir()) == []
@@ -505,8 +501,7 @@ def _draw_warning(ax, mu, side):
 def test_a_worker_s_warnings_are_issued_once_by_the_exporting_process(tmp_path):
     with warnings.catch_warnings():  # the widget draws while it is made: not counted here
         warnings.simplefilter("ignore")
-        widget = interactive_figure(_draw_warning, lambda mu, side: "",
-                                    SMALL_CONTROLS, figsize=(1.5, 1.0))
+        widget = small_widget(_draw_warning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         export(widget, tmp_path, workers=3)
@@ -537,16 +532,23 @@ def test_a_small_widget_is_rendered_by_one_process(monkeypatch):
     assert [render_workers(n) for n in (10, 39, 40, 60, 400)] == [1, 1, 2, 3, 4]
 
 
+def _constrained_position(figsize, draw):
+    """Where matplotlib's constrained layout puts the one axes ``draw`` drew on (Agg canvas:
+    a bare Figure's canvas never lays out)."""
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(figure.subplots())
+    figure.canvas.draw()
+    return figure.axes[0].get_position()
+
+
 def test_the_fixed_layout_fits_both_ends_of_every_slider():
     # the y tick labels at top = 1000 ("1000") are wider than at the start (top = 1: "0.2"): a
     # layout taken at the start alone cut them off, so each such setting was drawn twice
     widget = interactive_figure(lambda ax, top: ax.set_ylim(0, top), lambda top: "",
                                 [Slider("top", 1, 1000, default=1)], figsize=(3, 2))
-    start = Figure(figsize=(3, 2), layout="constrained")
-    FigureCanvasAgg(start)
-    start.subplots().set_ylim(0, 1)
-    start.canvas.draw()
-    assert widget._positions[0].x0 > start.axes[0].get_position().x0 + 0.02  # room for "1000"
+    start = _constrained_position((3, 2), lambda ax: ax.set_ylim(0, 1))
+    assert widget._positions[0].x0 > start.x0 + 0.02  # room for "1000"
     for top in widget.specs[0].values:
         widget.controls["top"].value = top
     assert widget.relaid_out == 0 and widget.figure_layout == "fixed"
@@ -563,11 +565,8 @@ def test_the_fixed_layout_keeps_the_start_s_when_the_ends_leave_no_room_together
     # each end's layout fits on its own, but a box inside both would have no width
     widget = interactive_figure(_draw_label_on_either_side, lambda side: "",
                                 [Slider("side", 0, 1, default=0.5)], figsize=(2, 2))
-    start = Figure(figsize=(2, 2), layout="constrained")
-    FigureCanvasAgg(start)
-    start.subplots()
-    start.canvas.draw()
-    assert np.allclose(widget._positions[0].bounds, start.axes[0].get_position().bounds)
+    start = _constrained_position((2, 2), lambda ax: None)
+    assert np.allclose(widget._positions[0].bounds, start.bounds)
     for side in (0.0, 1.0):  # an end the start's layout cannot hold is laid out on its own
         widget.controls["side"].value = side
     assert widget.relaid_out >= 1
